@@ -1,0 +1,28 @@
+"""Background work helpers: enqueue after the transaction commits, and the mail task."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django_tasks import task
+
+
+def enqueue_on_commit(task_obj: Any, *args: Any, **kwargs: Any) -> None:
+    """Enqueue ``task_obj`` once the current transaction commits (at once outside a transaction).
+
+    A rolled-back write never sends its side effects; a committed one always does.
+    """
+    transaction.on_commit(partial(task_obj.enqueue, *args, **kwargs), robust=False)
+
+
+@task(queue_name="mail")
+def send_mail_task(*, subject: str, body: str, to: list[str], reply_to: list[str] | None = None) -> int:
+    message = EmailMessage(subject=subject, body=body, to=to, reply_to=reply_to or None)
+    return message.send()
+
+
+def send_mail_on_commit(*, subject: str, body: str, to: list[str], reply_to: list[str] | None = None) -> None:
+    enqueue_on_commit(send_mail_task, subject=str(subject), body=body, to=list(to), reply_to=reply_to)

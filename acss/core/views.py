@@ -1,0 +1,68 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from acss.accounts.selectors import actor_for, structure_list_for_user, structure_list_pending
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html", {"title": _("Accueil")})
+
+
+@require_safe
+def legal_notice(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/legal_notice.html", {"title": _("Mentions légales")})
+
+
+@require_safe
+def personal_data(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/personal_data.html", {"title": _("Données personnelles")})
+
+
+@require_safe
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/accessibility.html", {"title": _("Déclaration d'accessibilité")})
+
+
+@require_safe
+def contact(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/contact.html", {"title": _("Contact")})
+
+
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@login_required
+@require_safe
+def dashboard(request: HttpRequest) -> HttpResponse:
+    actor = actor_for(request.user)
+    context = {
+        "title": _("Mon espace"),
+        "actor": actor,
+        "structures": structure_list_for_user(user=request.user),
+        "pending_structures": structure_list_pending(user=request.user)[:20],
+        "memberships": request.user.memberships.select_related("organisation").order_by("organisation__name"),
+    }
+    return render(request, "core/dashboard.html", context)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A stale form is not the user's fault: say so in French and offer to go back (issue 3 keeps the data)."""
+    return render(request, "core/csrf_failure.html", {"title": _("Formulaire expiré")}, status=403)
+
+
+def error_404(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "core/404.html", {"title": _("Page non trouvée")}, status=404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/500.html", {"title": _("Erreur inattendue")}, status=500)

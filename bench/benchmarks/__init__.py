@@ -1,0 +1,1 @@
+"""One module per benchmark; each calls `bench.registry.register(...)` when imported (see bench/README.md)."""

@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django_otp.admin import OTPAdminSite
+from drf_spectacular.views import SpectacularAPIView
+
+from acss.declarations import api as declarations_api
+
+# The Django admin requires a second factor too.
+admin.site.__class__ = OTPAdminSite
+admin.site.site_header = "ACSS — administration"
+
+api_v1 = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("moi/", declarations_api.MeAPI.as_view(), name="me"),
+    path("declarations/", declarations_api.DeclarationListAPI.as_view(), name="declaration_list"),
+    path("declarations/<str:reference>/", declarations_api.DeclarationDetailAPI.as_view(), name="declaration_detail"),
+]
+
+urlpatterns = [
+    path("", include("acss.core.urls")),
+    path("", include("acss.accounts.urls")),
+    path("", include("acss.declarations.urls")),
+    path("api/v1/", include((api_v1, "api"))),
+    path(settings.ADMIN_URL, admin.site.urls),
+]
+
+handler404 = "acss.core.views.error_404"
+handler500 = "acss.core.views.error_500"
