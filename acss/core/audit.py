@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from django.db import models, transaction
@@ -25,7 +26,7 @@ GENESIS = "0" * 64
 def _canonical(event: AuditEvent) -> bytes:
     payload = {
         "prev": event.prev_hash,
-        "at": event.at.astimezone(timezone.UTC).isoformat(timespec="microseconds"),
+        "at": event.at.astimezone(UTC).isoformat(timespec="microseconds"),
         "actor": event.actor_id,
         "actor_label": event.actor_label,
         "action": event.action,

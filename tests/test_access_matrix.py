@@ -1,0 +1,160 @@
+"""Every route × every persona, generated from the URL configuration.
+
+Each named route must have a rule below: a new route without one fails ``test_every_route_has_a_rule``.
+A refusal of an object is a 404, never a 403 that would confirm the object exists.
+Staff personas have passed their second factor; what happens without it is tested in test_login.
+"""
+
+from __future__ import annotations
+
+import re
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+PERSONAS = [
+    "anonymous",
+    "declarant_a",
+    "manager_a",
+    "declarant_b",
+    "group_officer",
+    "ars_idf",
+    "ars_other",
+    "analyst",
+    "fssi",
+    "dgs",
+    "ansm",
+    "admin",
+]
+LOGGED_IN = [p for p in PERSONAS if p != "anonymous"]
+STAFF = ["ars_idf", "ars_other", "analyst", "fssi", "dgs", "ansm", "admin"]
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(PERSONAS, status)
+
+
+def login_then(status: int, **overrides: int) -> dict[str, int]:
+    """Anonymous is sent to the login page; the logged-in get ``status`` unless overridden."""
+    return {"anonymous": 302, **dict.fromkeys(LOGGED_IN, status), **overrides}
+
+
+def only(allowed: list[str], status: int = 200, refused: int = 404) -> dict[str, int]:
+    return {"anonymous": 302, **dict.fromkeys(LOGGED_IN, refused), **dict.fromkeys(allowed, status)}
+
+
+def api(allowed: list[str], refused: int = 404) -> dict[str, int]:
+    return {"anonymous": 401, **dict.fromkeys(LOGGED_IN, refused), **dict.fromkeys(allowed, 200)}
+
+
+SEES_DECL_A = ["declarant_a", "manager_a", "group_officer", "ars_idf", "analyst", "fssi", "dgs"]
+SEES_STRUCTURE_A = ["declarant_a", "manager_a", "group_officer", "ars_idf", "analyst"]
+
+
+@dataclass
+class Rule:
+    expect: dict[str, int]
+    kwargs: Callable[[object], dict] = lambda world: {}
+    api: bool = False
+
+
+RULES: dict[str, Rule] = {
+    "core:home": Rule(everyone(200)),
+    "core:dashboard": Rule(login_then(200)),
+    "core:legal_notice": Rule(everyone(200)),
+    "core:personal_data": Rule(everyone(200)),
+    "core:accessibility": Rule(everyone(200)),
+    "core:contact": Rule(everyone(200)),
+    "core:healthz": Rule(everyone(200)),
+    "accounts:login": Rule({"anonymous": 200, **dict.fromkeys(LOGGED_IN, 302)}),
+    "accounts:logout": Rule(everyone(405)),
+    # Declarants have no device: sent to enrol. Staff have one: the form is shown.
+    "accounts:otp_verify": Rule(login_then(200, declarant_a=302, manager_a=302, declarant_b=302, group_officer=302)),
+    "accounts:otp_setup": Rule(login_then(302, declarant_a=200, manager_a=200, declarant_b=200, group_officer=200)),
+    "accounts:password_reset": Rule(everyone(200)),
+    "accounts:password_reset_done": Rule(everyone(200)),
+    "accounts:password_reset_confirm": Rule(everyone(200), lambda w: {"uidb64": "MQ", "token": "set-password"}),
+    "accounts:password_reset_complete": Rule(everyone(200)),
+    "accounts:register": Rule(everyone(200)),
+    "accounts:register_done": Rule(everyone(200)),
+    "accounts:invitation_accept": Rule(everyone(404), lambda w: {"token": "not-a-token"}),
+    "accounts:structure_detail": Rule(only(SEES_STRUCTURE_A), lambda w: {"pk": w.structure_a.pk}),
+    "accounts:invite": Rule(only(["manager_a"]), lambda w: {"pk": w.structure_a.pk}),
+    "accounts:pending_structures": Rule(only(["analyst"])),
+    "accounts:structure_decide": Rule(login_then(405), lambda w: {"pk": w.structure_a.pk}),
+    "accounts:access_request_decide": Rule(login_then(405), lambda w: {"pk": 1}),
+    "declarations:list": Rule(login_then(200)),
+    "declarations:detail": Rule(only(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference}),
+    "api:schema": Rule(everyone(200), api=True),
+    "api:me": Rule(api(LOGGED_IN), api=True),
+    "api:declaration_list": Rule(api(LOGGED_IN), api=True),
+    "api:declaration_detail": Rule(api(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference}, api=True),
+}
+
+# The Django admin: one rule for its whole namespace (OTPAdminSite: superusers with a second factor only).
+ADMIN_SAMPLES = [
+    ("admin:index", {}),
+    ("admin:accounts_structure_changelist", {}),
+    ("admin:core_auditevent_changelist", {}),
+]
+ADMIN_EXPECT = {**dict.fromkeys(PERSONAS, 302), "admin": 200}
+
+
+def iter_route_names(resolver: URLResolver | None = None, namespace: str = "") -> Iterator[str]:
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace
+            yield from iter_route_names(pattern, f"{namespace}{ns}:" if ns else namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_route_has_a_rule():
+    routes = set(iter_route_names())
+    missing = sorted(r for r in routes if r not in RULES and not r.startswith("admin:"))
+    assert missing == [], f"routes without an access rule in tests/test_access_matrix.py: {missing}"
+    stale = sorted(set(RULES) - routes)
+    assert stale == [], f"rules for routes that no longer exist: {stale}"
+
+
+def test_every_rule_names_every_persona():
+    for name, rule in RULES.items():
+        assert sorted(rule.expect) == sorted(PERSONAS), name
+
+
+@pytest.mark.parametrize("route", sorted(RULES))
+def test_access_matrix(world, route):
+    rule = RULES[route]
+    url = reverse(route, kwargs=rule.kwargs(world))
+    answers = {}
+    for persona in PERSONAS:
+        client = world.api(persona) if rule.api else world.client(persona)
+        answers[persona] = client.get(url).status_code
+    wrong = {p: f"got {answers[p]}, expected {rule.expect[p]}" for p in PERSONAS if answers[p] != rule.expect[p]}
+    assert wrong == {}, f"{route} ({url})"
+
+
+@pytest.mark.parametrize(("route", "kwargs"), ADMIN_SAMPLES)
+def test_admin_needs_a_verified_superuser(world, route, kwargs):
+    url = reverse(route, kwargs=kwargs)
+    answers = {p: world.client(p).get(url).status_code for p in PERSONAS}
+    assert answers == ADMIN_EXPECT
+    # A superuser who has not passed the second factor is sent back to the login page.
+    assert world.client("admin", second_factor=False).get(url).status_code == 302
+
+
+def test_refusals_do_not_reveal_existence(world):
+    """An existing declaration that one may not see answers exactly like one that does not exist."""
+    client = world.client("declarant_b")
+    hidden = client.get(reverse("declarations:detail", args=[world.decl_a.reference]))
+    missing = client.get(reverse("declarations:detail", args=["ACSS-2099-999999"]))
+    assert hidden.status_code == missing.status_code == 404
+
+    def strip_nonce(html: bytes) -> bytes:  # the CSP nonce and the masked CSRF token differ on every response
+        return re.sub(rb'(nonce|value)="[^"]*"', b"", html)
+
+    assert strip_nonce(hidden.content) == strip_nonce(missing.content)

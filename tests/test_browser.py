@@ -1,0 +1,258 @@
+"""Browser smoke test: real pages in Debian's Chromium, under the real Content-Security-Policy.
+
+For every page (anonymous, declarant, ACSS analyst after the second factor): no CSP violation
+(console and ``securitypolicyviolation`` events), every script nonced or from us, no inline
+handler nor ``style`` attribute, a strict CSP header, the DSFR JavaScript running (it marks
+``<html>``), and no serious or critical axe-core violation.
+
+Run alone: ``python -m pytest -m browser``. Needs the Debian package ``chromium``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+sync_api = pytest.importorskip("playwright.sync_api")
+axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+TIMEOUT_MS = 15_000
+BLOCKING_IMPACTS = ("serious", "critical")
+
+DECLARANT = "directeur@chu-paris.demo.example.fr"
+ANALYST = "analyste@acss.demo.example.fr"
+
+ANONYMOUS_PAGES = [
+    "/",
+    "/mentions-legales/",
+    "/donnees-personnelles/",
+    "/accessibilite/",
+    "/contact/",
+    "/compte/connexion/",
+    "/compte/inscription/",
+    "/compte/mot-de-passe/oublie/",
+]
+DECLARANT_PAGES = ["/espace/", "/declarations/", "/declarations/ACSS-2026-000001/"]
+ANALYST_PAGES = ["/espace/", "/declarations/", "/acss/inscriptions/"]
+
+# Runs in every document before the page's own scripts (Playwright's init scripts are not
+# subject to the page's CSP), so that no violation is missed, even one during parsing.
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(
+    `${e.violatedDirective} blocked=${e.blockedURI || "inline"} at ${e.sourceFile || "?"}:${e.lineNumber}`
+    + (e.sample ? ` sample=${JSON.stringify(e.sample)}` : "")
+  );
+}, true);
+"""
+
+# Scripts and inline handlers in the live DOM; inline handlers and style attributes in the markup
+# as served (the DSFR sets CSS custom properties through the CSSOM, which the CSP allows, so the
+# live DOM has style attributes that no response carried; a blocked setAttribute("style") would
+# be a reported violation).
+DOM_AUDIT = """
+({nonce, html}) => {
+  const snippet = (el) => el.outerHTML.slice(0, 160);
+  const handlersIn = (root) => {
+    const found = [];
+    for (const el of root.querySelectorAll("*")) {
+      for (const attr of el.attributes) {
+        if (/^on/i.test(attr.name)) found.push(`${attr.name} on ${snippet(el)}`);
+      }
+    }
+    return found;
+  };
+  const scripts = [];
+  for (const s of document.querySelectorAll("script")) {
+    const sameOrigin = s.hasAttribute("src") && new URL(s.src, location.href).origin === location.origin;
+    const nonced = nonce !== null && s.nonce === nonce;
+    if (!sameOrigin && !nonced) scripts.push(snippet(s));
+  }
+  const served = new DOMParser().parseFromString(html, "text/html");
+  return {
+    scripts,
+    handlers: [...handlersIn(document), ...handlersIn(served)],
+    styled: [...served.querySelectorAll("[style]")].map(snippet),
+    styleElements: [...served.querySelectorAll("style")].map(snippet),
+  };
+}
+"""
+
+DSFR_RUNNING = "document.documentElement.getAttribute('data-fr-js') === 'true'"
+
+
+@pytest.fixture(scope="module")
+def _async_unsafe_allowed():
+    """Playwright's sync API runs an event loop in this thread; let the ORM run beside it."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="module")
+def browser(_async_unsafe_allowed):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian package chromium not installed: apt-get install chromium")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def _media_url_for_live_server():
+    """Django's live server parses MEDIA_URL when it starts; ``None`` (no public upload URL) breaks
+    it (``urlparse(None)`` yields bytes, and every request fails). Django's own "none" is ``""``."""
+    from django.conf import settings
+
+    previous = settings.MEDIA_URL
+    if previous is None:
+        settings.MEDIA_URL = ""
+    yield
+    settings.MEDIA_URL = previous
+
+
+@pytest.fixture(scope="session")
+def live_server(_media_url_for_live_server, live_server):
+    return live_server
+
+
+@pytest.fixture(scope="module")
+def axe():
+    return axe_sync.Axe()
+
+
+@pytest.fixture
+def site(browser, live_server) -> str:
+    """The live server's URL, with reference and demo data (the transactional database is flushed)."""
+    from django.apps import apps
+
+    from acss.accounts.demo import load_demo
+    from acss.accounts.referential import load_organisations
+    from acss.core.referential import load_referential
+
+    load_referential(apps)
+    load_organisations(apps)
+    load_demo()
+    return live_server.url
+
+
+@dataclass
+class Tab:
+    page: object
+    csp_console: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def tab(browser, site):
+    context = browser.new_context(base_url=site, locale="fr-FR")
+    context.set_default_timeout(TIMEOUT_MS)
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    tab = Tab(page)
+
+    def on_console(message):
+        if "Content Security Policy" in message.text or "Refused to" in message.text:
+            tab.csp_console.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: tab.page_errors.append(f"{page.url}: {error}"))
+    yield tab
+    context.close()
+
+
+def log_in(tab: Tab, email: str, path: str, *, second_factor: bool = False) -> None:
+    """Ask for ``path``, log in through the form (and the second factor), land on ``path``."""
+    from acss.accounts.demo import DEMO_PASSWORD, demo_totp_code
+
+    page = tab.page
+    page.goto(path)
+    assert re.search(r"/compte/connexion/\?next=", page.url), f"{path} did not ask for a login: {page.url}"
+    page.locator("main input[name=username]").fill(email)
+    page.locator("main input[name=password]").fill(DEMO_PASSWORD)
+    page.locator("main").get_by_role("button", name="Se connecter").click()
+    if second_factor:
+        page.wait_for_url(re.compile(r"/compte/second-facteur/\?next="))
+        page.locator("main input[name=token]").fill(demo_totp_code(email))
+        page.locator("main").get_by_role("button", name="Vérifier").click()
+    page.wait_for_url(re.compile(re.escape(path) + "$"))
+    assert not tab.csp_console, "CSP violations while logging in:\n" + "\n".join(tab.csp_console)
+
+
+def check_page(tab: Tab, axe, path: str) -> None:
+    page = tab.page
+    response = page.goto(path)
+    assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
+    assert page.url.endswith(path), f"{path}: redirected to {page.url}"
+
+    csp = response.headers.get("content-security-policy", "")
+    assert csp, f"{path}: no Content-Security-Policy header"
+    assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp, f"{path}: weak CSP: {csp}"
+    nonce_match = re.search(r"'nonce-([^']+)'", csp)
+    nonce = nonce_match.group(1) if nonce_match else None
+
+    # The DSFR sets data-fr-js on <html> once its (nonced) module has run: the nonce works.
+    page.wait_for_function(DSFR_RUNNING, timeout=5_000)
+
+    violations = page.evaluate("window.__cspViolations")
+    assert not violations, f"{path}: CSP violations (securitypolicyviolation):\n" + "\n".join(violations)
+    assert not tab.csp_console, f"{path}: CSP violations (console):\n" + "\n".join(tab.csp_console)
+    assert not tab.page_errors, f"{path}: JavaScript errors:\n" + "\n".join(tab.page_errors)
+
+    dom = page.evaluate(DOM_AUDIT, {"nonce": nonce, "html": response.text()})
+    assert not dom["scripts"], f"{path}: scripts neither nonced nor from 'self':\n" + "\n".join(dom["scripts"])
+    assert not dom["handlers"], f"{path}: inline event handlers:\n" + "\n".join(dom["handlers"])
+    assert not dom["styled"], f"{path}: style attributes served:\n" + "\n".join(dom["styled"])
+    assert not dom["styleElements"], f"{path}: inline <style> served:\n" + "\n".join(dom["styleElements"])
+
+    results = axe.run(page)
+    print(path, results.generate_snapshot(), sep="\n")
+    blocking = [v for v in results.response["violations"] if v.get("impact") in BLOCKING_IMPACTS]
+    assert not blocking, f"{page.url}: axe-core found {len(blocking)} serious/critical violation(s):\n" + "\n".join(
+        _describe(v) for v in blocking
+    )
+
+
+def _describe(violation: dict) -> str:
+    targets = [" ".join(map(str, node["target"])) for node in violation["nodes"][:3]]
+    more = f" (+{len(violation['nodes']) - 3} more)" if len(violation["nodes"]) > 3 else ""
+    return f"- {violation['id']} [{violation['impact']}] {violation['help']}: {', '.join(targets)}{more}"
+
+
+@pytest.mark.parametrize("path", ANONYMOUS_PAGES)
+def test_anonymous_page(tab, axe, path):
+    check_page(tab, axe, path)
+
+
+@pytest.mark.parametrize("path", DECLARANT_PAGES)
+def test_declarant_page(tab, axe, path):
+    log_in(tab, DECLARANT, path)
+    check_page(tab, axe, path)
+
+
+@pytest.mark.parametrize("path", ANALYST_PAGES)
+def test_analyst_page(tab, axe, path):
+    log_in(tab, ANALYST, path, second_factor=True)
+    check_page(tab, axe, path)
