@@ -8,7 +8,6 @@ Staff personas have passed their second factor; what happens without it is teste
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
