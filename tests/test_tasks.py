@@ -22,12 +22,12 @@ def test_a_committed_write_sends_once(db, django_capture_on_commit_callbacks):
     assert [m.subject for m in mail.outbox] == ["Sujet"]
 
 
-def test_the_database_worker_delivers_queued_mail(db, settings, django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the worker closes its connections
+def test_the_database_worker_delivers_queued_mail(settings):
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
-    with django_capture_on_commit_callbacks(execute=True):
-        send_mail_on_commit(subject="Par le worker", body="Corps", to=["a@b.test"])
+    send_mail_on_commit(subject="Par le worker", body="Corps", to=["a@b.test"])  # autocommit: enqueued at once
     assert mail.outbox == []
     assert DBTaskResult.objects.filter(status="READY").count() == 1
     call_command("db_worker", batch=True, queue_name="*", verbosity=0)
