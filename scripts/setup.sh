@@ -14,8 +14,9 @@ STAMP=".venv/.acss-$(basename "$REQ").sha256"
 SUM="$(cat requirements*.txt | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$SUM" ]; then
   echo "Installation des dépendances ($REQ)…"
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$REQ"
+  # (the filter drops pip's notes about local package mirrors absent from this machine)
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip 2> >(grep -v "^WARNING: Location" >&2)
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$REQ" 2> >(grep -v "^WARNING: Location" >&2)
   echo "$SUM" > "$STAMP"
 fi
 export PATH="$PWD/.venv/bin:$PATH"

@@ -1,11 +1,14 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordResetForm as BasePasswordResetForm
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
 from acss.core.finess import finess_check
 from acss.core.models import StructureType
+from acss.core.tasks import send_mail_on_commit
 
 from .models import NIS2Status, Role, StructureSize
 
@@ -41,6 +44,16 @@ class LoginForm(DsfrBaseForm, AuthenticationForm):
             code="invalid_login",
             params={"limit": settings.AXES_FAILURE_LIMIT, "minutes": int(settings.AXES_COOLOFF_TIME * 60)},
         )
+
+
+class PasswordResetForm(DsfrBaseForm, BasePasswordResetForm):
+    """Django's form, its message sent by the task worker after commit like every other e-mail."""
+
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        send_mail_on_commit(subject=subject, body=render_to_string(email_template_name, context), to=[to_email])
 
 
 class OTPTokenForm(DsfrBaseForm):

@@ -22,7 +22,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from acss.core.audit import audit_record
 
 from . import services
-from .forms import InvitationAcceptForm, InvitationForm, LoginForm, OTPTokenForm, StructureRegistrationForm
+from .forms import (
+    InvitationAcceptForm,
+    InvitationForm,
+    LoginForm,
+    OTPTokenForm,
+    PasswordResetForm,
+    StructureRegistrationForm,
+)
 from .models import AccessRequest
 from .selectors import actor_for, structure_get_managed, structure_list_pending, structure_list_visible
 
@@ -293,6 +300,7 @@ def access_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
+    form_class = PasswordResetForm
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
