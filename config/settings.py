@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "acss.core",
     "acss.accounts",
     "acss.declarations",
+    "acss.cases",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("acss.core.urls")),
     path("", include("acss.accounts.urls")),
     path("", include("acss.declarations.urls")),
+    path("", include("acss.cases.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
