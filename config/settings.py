@@ -250,3 +250,8 @@ DSFR_MARK_OPTIONAL_FIELDS = True
 STATICFILES_DIRS = [BASE_DIR / "static"]
 SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.AllowAny"]
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# The ACSS cell's opening hours, Europe/Paris, business days (acss/core/calendars.py).
+ACSS_CELL_OPENING = os.getenv("ACSS_CELL_OPENING", "09:00")
+ACSS_CELL_CLOSING = os.getenv("ACSS_CELL_CLOSING", "18:00")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"SituationEnum": "acss.declarations.models.Situation"}

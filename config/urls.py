@@ -14,7 +14,10 @@ api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("moi/", declarations_api.MeAPI.as_view(), name="me"),
     path("declarations/", declarations_api.DeclarationListAPI.as_view(), name="declaration_list"),
+    path("alertes/", declarations_api.QuickAlertAPI.as_view(), name="quick_alert"),
     path("declarations/<str:reference>/", declarations_api.DeclarationDetailAPI.as_view(), name="declaration_detail"),
+    path("declarations/<str:reference>/complements/", declarations_api.AddendumAPI.as_view(), name="addendum"),
+    path("declarations/<str:reference>/situations/", declarations_api.SituationAPI.as_view(), name="situation"),
 ]
 
 urlpatterns = [

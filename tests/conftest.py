@@ -10,7 +10,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
@@ -18,7 +20,7 @@ from rest_framework.authtoken.models import Token
 from acss.accounts.demo import with_luhn
 from acss.accounts.models import Membership, Organisation, OrganisationKind, Role, Structure, User
 from acss.core.models import Departement, StructureType
-from acss.declarations.models import Declaration, Escalation
+from acss.declarations.models import Attachment, Declaration, DeclarationDraft, Escalation
 
 PARIS = ZoneInfo("Europe/Paris")
 PASSWORD = "Un-mot-de-passe-solide-2026"
@@ -33,12 +35,18 @@ def _fast_and_inline(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "uploads"
 
 
+def finess_from(prefix8: str) -> str:
+    """A FINESS from 8 characters: with its Luhn key when all digits (Corsica's 2A/2B have none)."""
+    return with_luhn(prefix8) if prefix8.isdigit() else prefix8 + "0"
+
+
 def make_structure(name: str, dep: str, prefix: str, stype: str = "es-public", **extra) -> Structure:
+    """A verified structure; ``prefix`` is 7 characters, completed into FINESS EJ (…1) and ET (…2)."""
     return Structure.objects.create(
         kind=OrganisationKind.STRUCTURE,
         name=name,
-        finess_ej=with_luhn(prefix + "1")[:9],
-        finess_et=with_luhn(prefix + "2"),
+        finess_ej=finess_from(prefix + "1"),
+        finess_et=finess_from(prefix + "2"),
         structure_type=StructureType.objects.get(code=stype),
         departement=Departement.objects.get(code=dep),
         verification="verified",
@@ -75,6 +83,8 @@ class World:
     decl_b: Declaration
     decl_c: Declaration
     personas: dict[str, User | None] = field(default_factory=dict)
+    draft_a: DeclarationDraft | None = None
+    attachment_a: Attachment | None = None
 
     def client(self, persona: str, *, second_factor: bool = True) -> Client:
         client = Client()
@@ -131,4 +141,15 @@ def world(db) -> World:
         decided_by=personas["analyst"],
         decided_at=at,
     )
-    return World(a, b, c, *decls, personas=personas)
+    draft = DeclarationDraft.objects.create(owner=personas["declarant_a"], data={"title": "Brouillon de A"})
+    attachment = Attachment(
+        declaration=decls[0],
+        original_name="journal.txt",
+        content_type="text/plain",
+        size=5,
+        sha256="0" * 64,
+        uploaded_by=personas["declarant_a"],
+        uploaded_at=timezone.now(),
+    )
+    attachment.file.save("upload", ContentFile(b"hello"), save=True)
+    return World(a, b, c, *decls, personas=personas, draft_a=draft, attachment_a=attachment)

@@ -51,6 +51,9 @@ def api(allowed: list[str], refused: int = 404) -> dict[str, int]:
 
 SEES_DECL_A = ["declarant_a", "manager_a", "group_officer", "ars_idf", "analyst", "fssi", "dgs"]
 SEES_STRUCTURE_A = ["declarant_a", "manager_a", "group_officer", "ars_idf", "analyst"]
+WRITES_DECL_A = ["declarant_a", "manager_a", "group_officer", "analyst"]
+# Who may declare: people of a verified structure; on behalf, ACSS (any) and an ARS (its region's).
+DECLARES = ["declarant_a", "manager_a", "declarant_b", "group_officer", "ars_idf", "analyst"]
 
 
 @dataclass
@@ -87,10 +90,31 @@ RULES: dict[str, Rule] = {
     "accounts:access_request_decide": Rule(login_then(405), lambda w: {"pk": 1}),
     "declarations:list": Rule(login_then(200)),
     "declarations:detail": Rule(only(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference}),
+    "declarations:start": Rule(login_then(200)),
+    "declarations:quick_alert": Rule(only(DECLARES)),
+    "declarations:draft_new": Rule(login_then(405)),
+    "declarations:draft_step": Rule(only(["declarant_a"]), lambda w: {"key": w.draft_a.key, "step": 1}),
+    "declarations:draft_submit": Rule(login_then(405), lambda w: {"key": w.draft_a.key}),
+    "declarations:draft_delete": Rule(login_then(405), lambda w: {"key": w.draft_a.key}),
+    "declarations:receipt": Rule(only(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference}),
+    "declarations:complete": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference}),
+    "declarations:addendum": Rule(only(WRITES_DECL_A), lambda w: {"reference": w.decl_a.reference}),
+    "declarations:situation": Rule(only(WRITES_DECL_A), lambda w: {"reference": w.decl_a.reference}),
+    "declarations:attachment": Rule(
+        only(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference, "pk": w.attachment_a.pk}
+    ),
+    "cases:sheet_list": Rule(everyone(200)),
+    "cases:sheet_detail": Rule(everyone(200), lambda w: {"slug": "rancongiciel"}),
+    "cases:sheet_versions": Rule(everyone(200), lambda w: {"slug": "rancongiciel"}),
+    "cases:sheet_version": Rule(everyone(200), lambda w: {"slug": "rancongiciel", "number": 1}),
+    "cases:sheet_edit": Rule(only(["analyst"]), lambda w: {"slug": "rancongiciel"}),
     "api:schema": Rule(everyone(200), api=True),
     "api:me": Rule(api(LOGGED_IN), api=True),
     "api:declaration_list": Rule(api(LOGGED_IN), api=True),
     "api:declaration_detail": Rule(api(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference}, api=True),
+    "api:quick_alert": Rule(api([], refused=405), api=True),
+    "api:addendum": Rule(api([], refused=405), lambda w: {"reference": w.decl_a.reference}, api=True),
+    "api:situation": Rule(api([], refused=405), lambda w: {"reference": w.decl_a.reference}, api=True),
 }
 
 # The Django admin: one rule for its whole namespace (OTPAdminSite: superusers with a second factor only).

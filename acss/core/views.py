@@ -56,7 +56,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """A stale form is not the user's fault: say so in French and offer to go back (issue 3 keeps the data)."""
+    """A stale form is not the user's fault: keep what was typed on the declaration pages and show it again."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from .formsafety import keep_post_on_csrf_failure
+
+    if keep_post_on_csrf_failure(request):
+        messages.warning(
+            request,
+            _("Le formulaire avait expiré. Vos réponses ont été conservées : vérifiez-les, puis envoyez à nouveau."),
+        )
+        return redirect(request.get_full_path())
     return render(request, "core/csrf_failure.html", {"title": _("Formulaire expiré")}, status=403)
 
 

@@ -7,12 +7,13 @@ Anything else is a 404, indistinguishable from a declaration that does not exist
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from acss.accounts.selectors import actor_for
 
-from .models import Declaration, Escalation
+from .models import Declaration, DeclarationDraft, Escalation
 
 
 def declaration_visibility_filter(*, user) -> Q | None:
@@ -41,3 +42,76 @@ def declaration_get_visible(*, user, reference: str) -> Declaration:
         return declaration_list_visible(user=user).get(reference=reference)
     except Declaration.DoesNotExist:
         raise Http404("declaration not found") from None
+
+
+def structures_for_declaring(*, user) -> QuerySet:
+    """Structures a person may declare for: their own; on behalf, ACSS any verified one, an ARS its region's."""
+    from acss.accounts.models import Structure, VerificationStatus
+
+    actor = actor_for(user)
+    verified = Structure.objects.filter(verification=VerificationStatus.VERIFIED).select_related(
+        "departement", "structure_type"
+    )
+    if actor.is_acss:
+        return verified.order_by("name")
+    q = Q(pk__in=actor.structure_ids)
+    if actor.ars_region_codes:
+        q |= Q(departement__region_id__in=actor.ars_region_codes)
+    return verified.filter(q).order_by("name")
+
+
+def declaring_on_behalf(*, user, structure) -> bool:
+    """True when the person records for a structure they do not belong to (ACSS or ARS staff)."""
+    return structure.pk not in actor_for(user).structure_ids
+
+
+def declaration_can_add(*, user, declaration: Declaration) -> bool:
+    """Who may add addenda, files and situation updates: the structure's people and ACSS."""
+    actor = actor_for(user)
+    return actor.is_acss or declaration.structure_id in actor.structure_ids
+
+
+def declaration_get_writable(*, user, reference: str) -> Declaration:
+    declaration = declaration_get_visible(user=user, reference=reference)
+    if not declaration_can_add(user=user, declaration=declaration):
+        raise Http404("not writable")
+    return declaration
+
+
+def draft_get_for_user(*, user, key) -> DeclarationDraft:
+    try:
+        return DeclarationDraft.objects.select_related("structure", "completes").get(
+            key=key, owner=user, submitted__isnull=True
+        )
+    except (DeclarationDraft.DoesNotExist, ValueError, ValidationError):
+        raise Http404("draft not found") from None
+
+
+def draft_list_for_user(*, user) -> QuerySet:
+    return DeclarationDraft.objects.filter(owner=user, submitted__isnull=True).select_related("structure", "completes")
+
+
+def attachment_get_visible(*, user, reference: str, pk: int):
+    from .models import Attachment
+
+    declaration = declaration_get_visible(user=user, reference=reference)
+    try:
+        return declaration, Attachment.objects.get(pk=pk, declaration=declaration)
+    except Attachment.DoesNotExist:
+        raise Http404("attachment not found") from None
+
+
+def declaration_with_state(qs: QuerySet[Declaration]) -> QuerySet[Declaration]:
+    """Annotate ``current_situation``: the latest situation update, else what the declaration said."""
+    from django.db.models import Case, CharField, Subquery, Value, When
+    from django.db.models.functions import Coalesce, NullIf
+
+    from .models import SituationUpdate
+
+    latest = SituationUpdate.objects.filter(declaration=OuterRef("pk")).order_by("-effective_at", "-id")
+    declared = Case(
+        When(~Q(functioning=""), then="functioning"),
+        default=NullIf("alert_care_impact", Value("")),
+        output_field=CharField(),
+    )
+    return qs.annotate(current_situation=Coalesce(Subquery(latest.values("situation")[:1]), declared))

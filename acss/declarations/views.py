@@ -1,27 +1,454 @@
+"""Declaration pages. Thin: every read through the selectors, every write through a service."""
+
+from __future__ import annotations
+
+import uuid
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from acss.accounts.selectors import actor_for
 from acss.core.audit import audit_record
+from acss.core.formsafety import login_required_keeping_post, pop_kept_post
 
-from .selectors import declaration_get_visible, declaration_list_visible
+from . import services
+from .forms import (
+    REVIEW_STEP,
+    STEPS,
+    AddendumForm,
+    QuickAlertForm,
+    SituationForm,
+    as_form_data,
+    iter_step_titles,
+    raw_step_data,
+    step_kwargs,
+    validate_declaration,
+)
+from .models import DeclarationDraft
+from .selectors import (
+    attachment_get_visible,
+    declaration_can_add,
+    declaration_get_visible,
+    declaration_get_writable,
+    declaration_list_visible,
+    declaration_with_state,
+    declaring_on_behalf,
+    draft_get_for_user,
+    draft_list_for_user,
+    structures_for_declaring,
+)
+
+PARIS = ZoneInfo("Europe/Paris")
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+
+
+def _tz(structure) -> ZoneInfo:
+    return ZoneInfo(structure.departement.timezone) if structure is not None else PARIS
+
+
+def _chosen_structure(structures, data, default=None):
+    finess = (data or {}).get("structure") if data is not None else None
+    if finess:
+        return structures.filter(finess_et=finess).first() or default
+    return default
+
+
+def _kept_notice(request: HttpRequest, had_files: bool) -> None:
+    messages.warning(
+        request,
+        _("Votre session avait expiré : vos réponses ont été conservées. Vérifiez-les, puis envoyez à nouveau."),
+    )
+    if had_files:
+        messages.warning(request, _("Les fichiers joints n'ont pas pu être conservés : joignez-les à nouveau."))
 
 
 @login_required
 @require_safe
 def declaration_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(declaration_list_visible(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "declarations/list.html", {"title": _("Déclarations"), "page": page})
+    page = Paginator(declaration_with_state(declaration_list_visible(user=request.user)), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "declarations/list.html",
+        {"title": _("Déclarations"), "page": page, "drafts": draft_list_for_user(user=request.user)},
+    )
 
 
 @login_required
 @require_safe
 def declaration_detail(request: HttpRequest, reference: str) -> HttpResponse:
     declaration = declaration_get_visible(user=request.user, reference=reference)
-    if actor_for(request.user).is_staff:
+    actor = actor_for(request.user)
+    if actor.is_staff:
         audit_record(actor=request.user, action="declaration.viewed", obj=declaration, request=request)
-    return render(request, "declarations/detail.html", {"title": declaration.reference, "declaration": declaration})
+    return render(
+        request,
+        "declarations/detail.html",
+        {
+            "title": declaration.reference,
+            "declaration": declaration,
+            "d": declaration,
+            "can_add": declaration_can_add(user=request.user, declaration=declaration),
+            "is_staff": actor.is_staff,
+            "addenda": declaration.addenda.select_related("author").prefetch_related("attachments"),
+            "situations": declaration.situation_updates.select_related("author"),
+            "attachments": declaration.attachments.filter(addendum__isnull=True),
+            "notifications": declaration.notifications.all() if actor.is_staff else [],
+            "suggestions": declaration.suggestions.select_related("authority") if actor.is_staff else [],
+            "tz": _tz(declaration.structure),
+        },
+    )
+
+
+@login_required
+@require_safe
+def declare_start(request: HttpRequest) -> HttpResponse:
+    structures = structures_for_declaring(user=request.user)
+    return render(
+        request,
+        "declarations/start.html",
+        {
+            "title": _("Déclarer un incident"),
+            "structures": structures,
+            "drafts": draft_list_for_user(user=request.user),
+        },
+    )
+
+
+@login_required_keeping_post
+@require_http_methods(["GET", "POST"])
+def quick_alert(request: HttpRequest) -> HttpResponse:
+    structures = structures_for_declaring(user=request.user)
+    if not structures.exists():
+        raise Http404("no structure to declare for")
+    kept, had_files = pop_kept_post(request)
+    data = request.POST if request.method == "POST" else kept
+    if kept is not None:
+        _kept_notice(request, had_files)
+    only = structures.first() if structures.count() == 1 else None
+    structure = _chosen_structure(structures, data, default=only)
+    tz = _tz(structure)
+    form = QuickAlertForm(
+        data,
+        structures=structures,
+        tz=tz,
+        initial={
+            "structure": only.finess_et if only else None,
+            "callback_phone": request.user.phone,
+            "alert_since": timezone.now().astimezone(tz).strftime(LOCAL_INPUT),
+        },
+    )
+    key = (data or {}).get("submission_key") or uuid.uuid4().hex
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        declaration = services.quick_alert_submit(
+            user=request.user,
+            structure=d["structure"],
+            summary=d["alert_summary"],
+            since=d["alert_since"],
+            care_impact=d["alert_care_impact"],
+            phone=d["callback_phone"],
+            is_major=d["is_major"],
+            on_behalf=declaring_on_behalf(user=request.user, structure=d["structure"]),
+            idempotency_key=f"alert:{request.user.pk}:{key}"[:64],
+            request=request,
+        )
+        return redirect("declarations:receipt", reference=declaration.reference)
+    return render(
+        request, "declarations/quick_alert.html", {"title": _("Première alerte"), "form": form, "submission_key": key}
+    )
+
+
+def _prefill(user) -> dict:
+    return {
+        "declarant_name": user.display_name,
+        "declarant_function": user.job_title,
+        "declarant_phone": user.phone,
+        "declarant_email": user.email,
+    }
+
+
+@login_required
+@require_POST
+def draft_new(request: HttpRequest) -> HttpResponse:
+    if not structures_for_declaring(user=request.user).exists():
+        raise Http404("no structure to declare for")
+    draft = DeclarationDraft.objects.create(owner=request.user, data=_prefill(request.user))
+    return redirect("declarations:draft_step", key=draft.key, step=1)
+
+
+@login_required
+@require_POST
+def declaration_complete_start(request: HttpRequest, reference: str) -> HttpResponse:
+    declaration = declaration_get_writable(user=request.user, reference=reference)
+    if not declaration.is_quick_alert_pending:
+        messages.info(request, _("Cette déclaration est déjà complète : ajoutez plutôt un complément."))
+        return redirect("declarations:detail", reference=reference)
+    draft = draft_list_for_user(user=request.user).filter(completes=declaration).first()
+    if draft is None:
+        tz = _tz(declaration.structure)
+        data = {
+            **_prefill(request.user),
+            "structure": declaration.structure.finess_et,
+            "title": declaration.alert_summary[:200],
+            "description": declaration.alert_summary,
+            "functioning": declaration.alert_care_impact,
+            "discovered_at": declaration.alert_since.astimezone(tz).strftime(LOCAL_INPUT)
+            if declaration.alert_since
+            else "",
+        }
+        if declaration.callback_phone:
+            data["declarant_phone"] = declaration.callback_phone
+        draft = DeclarationDraft.objects.create(
+            owner=request.user, completes=declaration, structure=declaration.structure, data=data
+        )
+    return redirect("declarations:draft_step", key=draft.key, step=1)
+
+
+@login_required_keeping_post
+@require_http_methods(["GET", "POST"])
+def draft_step(request: HttpRequest, key: uuid.UUID, step: int) -> HttpResponse:
+    draft = draft_get_for_user(user=request.user, key=key)
+    if step == REVIEW_STEP:
+        return _review(request, draft)
+    if not 1 <= step <= len(STEPS):
+        raise Http404("no such step")
+    step_form = STEPS[step - 1]
+    structures = structures_for_declaring(user=request.user)
+    if draft.completes_id:
+        structures = structures.filter(pk=draft.completes.structure_id)
+    kept, had_files = pop_kept_post(request)
+    if kept is not None:
+        _kept_notice(request, had_files)
+    posted = request.POST if request.method == "POST" else kept
+    tz = _tz(_chosen_structure(structures, posted, default=draft.structure))
+    kwargs = step_kwargs(step_form, structures=structures)
+    if posted is None:
+        form = step_form(tz=tz, initial=draft.data, **kwargs)
+    else:
+        raw = raw_step_data(posted, step_form)
+        draft.data = {**draft.data, **raw}
+        draft.step = max(draft.step, step)
+        form = step_form(as_form_data(raw), tz=tz, **kwargs)
+        valid = form.is_valid()
+        if valid and step == 1:
+            draft.structure = form.cleaned_data["structure"]
+            draft.on_behalf = declaring_on_behalf(user=request.user, structure=draft.structure)
+        draft.save()
+        if request.method == "POST":
+            valid = _store_files(request, draft, form) and valid
+            move = request.POST.get("nav", "next")
+            if move == "previous" and step > 1:
+                return redirect("declarations:draft_step", key=draft.key, step=step - 1)
+            if valid and move == "save":
+                messages.success(request, _("Brouillon enregistré. Vous pouvez le reprendre depuis « Déclarer »."))
+                return redirect("declarations:draft_step", key=draft.key, step=step)
+            if valid:
+                return redirect("declarations:draft_step", key=draft.key, step=step + 1)
+    return render(
+        request,
+        "declarations/draft_step.html",
+        {
+            "title": _("Déclaration — étape %(n)s sur %(total)s : %(name)s")
+            % {"n": step, "total": REVIEW_STEP, "name": step_form.step_title},
+            "form": form,
+            "draft": draft,
+            "step": step,
+            "steps": list(iter_step_titles()),
+            "total": REVIEW_STEP,
+            "step_title": step_form.step_title,
+            "next_title": STEPS[step].step_title if step < len(STEPS) else _("Vérification et envoi"),
+            "is_files_step": step == len(STEPS),
+            "draft_files": draft.attachments.all() if step == len(STEPS) else [],
+        },
+    )
+
+
+def _store_files(request: HttpRequest, draft: DeclarationDraft, form) -> bool:
+    ok = True
+    for upload in request.FILES.getlist("files"):
+        try:
+            services.attachment_store(upload=upload, user=request.user, draft=draft, request=request)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            ok = False
+    return ok
+
+
+def _review(request: HttpRequest, draft: DeclarationDraft) -> HttpResponse:
+    structures = structures_for_declaring(user=request.user)
+    cleaned, errors = validate_declaration(as_form_data(draft.data), structures=structures, tz=_tz(draft.structure))
+    steps_in_error = sorted({n for n, f in enumerate(STEPS, start=1) for name in errors if name in f.base_fields})
+    return render(
+        request,
+        "declarations/review.html",
+        {
+            "title": _("Déclaration — vérification et envoi"),
+            "draft": draft,
+            "cleaned": cleaned,
+            "errors": errors,
+            "steps_in_error": steps_in_error,
+            "steps": list(iter_step_titles()),
+            "step": REVIEW_STEP,
+            "total": REVIEW_STEP,
+            "files": draft.attachments.all(),
+        },
+    )
+
+
+@login_required_keeping_post
+@require_POST
+def draft_submit(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
+    done = DeclarationDraft.objects.filter(key=key, owner=request.user, submitted__isnull=False).first()
+    if done is not None:  # a double click or a retry: the same declaration
+        return redirect("declarations:receipt", reference=done.submitted.reference)
+    draft = draft_get_for_user(user=request.user, key=key)
+    structures = structures_for_declaring(user=request.user)
+    cleaned, errors = validate_declaration(as_form_data(draft.data), structures=structures, tz=_tz(draft.structure))
+    if errors:
+        first = min(n for n, f in enumerate(STEPS, start=1) for name in errors if name in f.base_fields)
+        messages.error(request, _("Certaines réponses sont à corriger avant l'envoi."))
+        return redirect("declarations:draft_step", key=draft.key, step=first)
+    if draft.completes_id:
+        declaration = services.declaration_complete(
+            declaration=draft.completes, user=request.user, cleaned=cleaned, draft=draft, request=request
+        )
+    else:
+        declaration = services.declaration_submit(
+            user=request.user,
+            structure=cleaned["structure"],
+            cleaned=cleaned,
+            draft=draft,
+            on_behalf=declaring_on_behalf(user=request.user, structure=cleaned["structure"]),
+            idempotency_key=f"draft:{draft.key}",
+            request=request,
+        )
+    return redirect("declarations:receipt", reference=declaration.reference)
+
+
+@login_required
+@require_POST
+def draft_delete(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
+    draft = draft_get_for_user(user=request.user, key=key)
+    draft.attachments.all().delete()
+    draft.delete()
+    messages.info(request, _("Brouillon supprimé."))
+    return redirect("declarations:start")
+
+
+@login_required
+@require_safe
+def receipt(request: HttpRequest, reference: str) -> HttpResponse:
+    from acss.cases.selectors import orientation_for_structure, reflex_sheets_for_categories
+
+    declaration = declaration_get_visible(user=request.user, reference=reference)
+    codes = [declaration.category_id] if declaration.category_id else []
+    from .routing import RANSOMWARE_WORDS
+
+    if not codes and RANSOMWARE_WORDS.search(declaration.alert_summary):
+        codes = ["rancongiciel"]
+    return render(
+        request,
+        "declarations/receipt.html",
+        {
+            "title": _("Accusé de réception %(ref)s") % {"ref": declaration.reference},
+            "d": declaration,
+            "tz": _tz(declaration.structure),
+            "sheets": reflex_sheets_for_categories(category_codes=codes),
+            "orientation": orientation_for_structure(declaration.structure),
+            "can_add": declaration_can_add(user=request.user, declaration=declaration),
+        },
+    )
+
+
+@login_required_keeping_post
+@require_http_methods(["GET", "POST"])
+def addendum_new(request: HttpRequest, reference: str) -> HttpResponse:
+    declaration = declaration_get_writable(user=request.user, reference=reference)
+    kept, had_files = pop_kept_post(request)
+    if kept is not None:
+        _kept_notice(request, had_files)
+    data = request.POST if request.method == "POST" else kept
+    form = AddendumForm(data, request.FILES or None)
+    key = (data or {}).get("submission_key") or uuid.uuid4().hex
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.addendum_add(
+                declaration=declaration,
+                user=request.user,
+                kind=form.cleaned_data["kind"],
+                body=form.cleaned_data["body"],
+                uploads=request.FILES.getlist("files"),
+                idempotency_key=f"addendum:{request.user.pk}:{key}"[:64],
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error("files", exc)
+        else:
+            messages.success(request, _("Complément ajouté à la déclaration."))
+            return redirect("declarations:detail", reference=reference)
+    return render(
+        request,
+        "declarations/addendum.html",
+        {"title": _("Ajouter un complément"), "form": form, "d": declaration, "submission_key": key},
+    )
+
+
+@login_required_keeping_post
+@require_http_methods(["GET", "POST"])
+def situation_new(request: HttpRequest, reference: str) -> HttpResponse:
+    declaration = declaration_get_writable(user=request.user, reference=reference)
+    tz = _tz(declaration.structure)
+    kept, had_files = pop_kept_post(request)
+    if kept is not None:
+        _kept_notice(request, had_files)
+    data = request.POST if request.method == "POST" else kept
+    form = SituationForm(data, tz=tz, initial={"effective_at": timezone.now().astimezone(tz).strftime(LOCAL_INPUT)})
+    key = (data or {}).get("submission_key") or uuid.uuid4().hex
+    if request.method == "POST" and form.is_valid():
+        services.situation_update_add(
+            declaration=declaration,
+            user=request.user,
+            request=request,
+            idempotency_key=f"situation:{request.user.pk}:{key}"[:64],
+            **form.cleaned_data,
+        )
+        messages.success(request, _("Situation mise à jour."))
+        return redirect("declarations:detail", reference=reference)
+    return render(
+        request,
+        "declarations/situation.html",
+        {"title": _("Mettre à jour la situation"), "form": form, "d": declaration, "submission_key": key},
+    )
+
+
+@login_required
+@require_safe
+def attachment_download(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+    declaration, attachment = attachment_get_visible(user=request.user, reference=reference, pk=pk)
+    if actor_for(request.user).is_staff:
+        audit_record(
+            actor=request.user,
+            action="attachment.downloaded",
+            obj=attachment,
+            request=request,
+            data={"declaration": declaration.reference, "sha256": attachment.sha256},
+        )
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type="application/octet-stream",
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -3,6 +3,10 @@
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-acss-print]")) {
+      window.print();
+      return;
+    }
     var button = event.target.closest("[data-acss-dismiss]");
     if (!button) return;
     var target = button.closest(button.getAttribute("data-acss-dismiss"));

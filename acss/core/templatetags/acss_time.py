@@ -1,0 +1,106 @@
+"""Show instants in a structure's local hour (DOMAIN.md §5 "Two calendars").
+
+    {% load acss_time %}
+    {{ decl.submitted_at|structure_local:decl.structure|date:"d/m/Y H:i" }} ({{ decl.submitted_at|tz_label:decl.structure }})
+    {{ at|in_tz:"Indian/Reunion"|date:"d/m/Y H:i" }}
+
+The zone argument may be a structure (``.departement.timezone``), a département (``.timezone``), a
+``ZoneInfo`` or a zone name; anything else falls back to Europe/Paris. Like Django's ``timezone`` filter,
+a value that is not a datetime gives "" and a naive datetime is taken in the default time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+DEFAULT_ZONE = "Europe/Paris"
+
+# French place names for the zones of the départements (acss.core.referential.TIMEZONES).
+ZONE_LABELS: dict[str, str] = {
+    "Europe/Paris": "Paris",
+    "America/Guadeloupe": "Guadeloupe",
+    "America/Martinique": "Martinique",
+    "America/Cayenne": "Guyane",
+    "Indian/Reunion": "La Réunion",
+    "Indian/Mayotte": "Mayotte",
+    "America/Miquelon": "Saint-Pierre-et-Miquelon",
+}
+
+
+def zone_of(target: Any) -> ZoneInfo:
+    """The zone named by ``target``: a structure, a département, a ZoneInfo or a zone name."""
+    if isinstance(target, ZoneInfo):
+        return target
+    name: Any = target
+    if not isinstance(target, str):
+        departement = getattr(target, "departement", None)
+        name = getattr(departement if departement is not None else target, "timezone", None)
+    try:
+        return ZoneInfo(name) if isinstance(name, str) and name else ZoneInfo(DEFAULT_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+class LocalDatetime(datetime):
+    """A datetime the template engine must show as it is, not in the active time zone.
+
+    Django converts aware datetimes to the current time zone before rendering them or passing them to
+    filters such as ``date`` unless they carry ``convert_to_local_time = False`` (as its own ``timezone``
+    filter does); a plain datetime can't take that attribute, hence this subclass.
+    """
+
+    convert_to_local_time = False
+
+
+def _pinned(dt: datetime) -> LocalDatetime:
+    return LocalDatetime(
+        dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, dt.microsecond, dt.tzinfo, fold=dt.fold
+    )
+
+
+def _aware(value: Any) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+def format_offset(offset: timedelta) -> str:
+    """UTC+1, UTC−4 (typographic minus), UTC+5:30, UTC."""
+    minutes = int(offset.total_seconds() // 60)
+    if minutes == 0:
+        return "UTC"
+    sign = "+" if minutes > 0 else "\u2212"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+@register.filter
+def in_tz(value: Any, zone: Any) -> datetime | str:
+    """``value`` in the given zone (a zone name or anything :func:`zone_of` accepts), shown as such by ``date``."""
+    dt = _aware(value)
+    return _pinned(dt.astimezone(zone_of(zone))) if dt is not None else ""
+
+
+@register.filter
+def structure_local(value: Any, structure: Any) -> datetime | str:
+    """``value`` in the structure's local time zone."""
+    return in_tz(value, structure)
+
+
+@register.filter
+def tz_label(value: Any, structure: Any) -> str:
+    """Short French label of the structure's hour at that instant: "heure de La Réunion (UTC+4)"."""
+    dt = _aware(value)
+    if dt is None:
+        return ""
+    zone = zone_of(structure)
+    offset = dt.astimezone(zone).utcoffset() or timedelta(0)
+    place = ZONE_LABELS.get(zone.key, zone.key.rsplit("/", 1)[-1].replace("_", " "))
+    return f"heure de {place} ({format_offset(offset)})"

@@ -1,0 +1,393 @@
+"""Writes on declarations. Keyword-only, typed, one transaction, own audit event, side effects on commit.
+
+A declaration is never changed once submitted: the only later writes are its one-time completion
+(a quick alert's empty fields filled in), addenda, situation updates and attachments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from acss.accounts.models import Structure, User
+from acss.core.audit import audit_record
+from acss.core.tasks import enqueue_on_commit
+
+from .models import (
+    Addendum,
+    Attachment,
+    Channel,
+    Declaration,
+    DeclarationDraft,
+    ReferenceCounter,
+    SituationUpdate,
+)
+from .tasks import route_declaration
+from .uploads import upload_check
+
+CONTENT_FIELDS = [
+    "declarant_name",
+    "declarant_function",
+    "declarant_phone",
+    "declarant_email",
+    "alt_contact_phone",
+    "alt_contact_email",
+    "title",
+    "description",
+    "occurred_at",
+    "discovered_at",
+    "scope",
+    "systems_other",
+    "provider_name",
+    "handling_state",
+    "unavailability",
+    "integrity_loss",
+    "confidentiality_loss",
+    "functioning",
+    "degraded_hours",
+    "patient_safety",
+    "patients_count",
+    "health_products",
+    "health_products_details",
+    "territory_impact",
+    "origin",
+    "category",
+    "vector",
+    "measures_taken",
+    "accompaniment_requested",
+    "complaint_filed",
+    "cnil_notified",
+    "anssi_notified",
+]
+M2M_FIELDS = ["systems", "data_categories"]
+
+
+def reference_next(*, at) -> str:
+    """ACSS-2026-000123: a yearly sequence, locked so that concurrent submissions never share a number.
+
+    The counter starts after the highest reference already in the table for that year (imported or demo data).
+    """
+    year = timezone.localtime(at).year
+    if not ReferenceCounter.objects.filter(year=year).exists():
+        highest = (
+            Declaration.objects.filter(reference__startswith=f"ACSS-{year}-")
+            .order_by("-reference")
+            .values_list("reference", flat=True)
+            .first()
+        )
+        ReferenceCounter.objects.get_or_create(year=year, defaults={"last": int(highest[-6:]) if highest else 0})
+    counter = ReferenceCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"ACSS-{year}-{counter.last:06d}"
+
+
+def structure_snapshot(structure: Structure) -> dict[str, Any]:
+    return {
+        "name": structure.name,
+        "finess_ej": structure.finess_ej,
+        "finess_et": structure.finess_et,
+        "type": structure.structure_type_id,
+        "departement": structure.departement_id,
+        "is_ose": structure.is_ose,
+        "nis2": structure.nis2,
+        "size": structure.size,
+    }
+
+
+def _existing(idempotency_key: str | None) -> Declaration | None:
+    if not idempotency_key:
+        return None
+    return Declaration.objects.filter(idempotency_key=idempotency_key).first()
+
+
+def _create(
+    *,
+    complete: bool = False,
+    user: User,
+    structure: Structure,
+    fields: dict,
+    on_behalf: bool,
+    channel: str,
+    idempotency_key: str | None,
+    m2m: dict | None = None,
+    request=None,
+    action: str,
+) -> Declaration:
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            declaration = Declaration.objects.create(
+                reference=reference_next(at=now),
+                structure=structure,
+                created_by=user,
+                channel=channel,
+                on_behalf=on_behalf,
+                idempotency_key=idempotency_key or None,
+                submitted_at=now,
+                structure_snapshot=structure_snapshot(structure),
+                completed_at=now if complete else None,
+                **fields,
+            )
+    except IntegrityError:
+        # The same submission raced in from a double click or a retry: hand back the first one.
+        existing = _existing(idempotency_key)
+        if existing is None:
+            raise
+        return existing
+    for name, values in (m2m or {}).items():
+        getattr(declaration, name).set(values)
+    audit_record(
+        actor=user,
+        action=action,
+        obj=declaration,
+        request=request,
+        data={"reference": declaration.reference, "channel": channel, "on_behalf": on_behalf},
+    )
+    enqueue_on_commit(route_declaration, declaration.pk)
+    return declaration
+
+
+def _content(cleaned: dict) -> tuple[dict, dict]:
+    fields = {name: cleaned.get(name) for name in CONTENT_FIELDS if name in cleaned}
+    for name, value in list(fields.items()):
+        if value is None and name not in (
+            "occurred_at",
+            "discovered_at",
+            "degraded_hours",
+            "patients_count",
+            "category",
+            "vector",
+        ):
+            fields[name] = ""
+    m2m = {name: list(cleaned.get(name) or []) for name in M2M_FIELDS}
+    return fields, m2m
+
+
+@transaction.atomic
+def quick_alert_submit(
+    *,
+    user: User,
+    structure: Structure,
+    summary: str,
+    since,
+    care_impact: str,
+    phone: str,
+    is_major: bool,
+    on_behalf: bool = False,
+    channel: str = Channel.FORM,
+    idempotency_key: str | None = None,
+    request=None,
+) -> Declaration:
+    """The first alert: routed at once like a declaration, completed later."""
+    existing = _existing(idempotency_key)
+    if existing is not None:
+        return existing
+    fields = {
+        "alert_summary": summary,
+        "alert_since": since,
+        "alert_care_impact": care_impact,
+        "callback_phone": phone,
+        "is_major": is_major,
+        "declarant_name": user.display_name,
+        "declarant_email": user.email,
+        "declarant_phone": phone,
+    }
+    return _create(
+        user=user,
+        structure=structure,
+        fields=fields,
+        on_behalf=on_behalf,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        request=request,
+        action="declaration.quick_alert",
+    )
+
+
+@transaction.atomic
+def declaration_submit(
+    *,
+    user: User,
+    structure: Structure,
+    cleaned: dict,
+    on_behalf: bool = False,
+    channel: str = Channel.FORM,
+    idempotency_key: str | None = None,
+    draft: DeclarationDraft | None = None,
+    request=None,
+) -> Declaration:
+    """Submit a full declaration (validated by ``forms.validate_declaration``). Idempotent on its key."""
+    existing = _existing(idempotency_key)
+    if existing is not None:
+        return existing
+    fields, m2m = _content(cleaned)
+    declaration = _create(
+        complete=True,
+        user=user,
+        structure=structure,
+        fields=fields,
+        on_behalf=on_behalf,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        m2m=m2m,
+        request=request,
+        action="declaration.submitted",
+    )
+    if draft is not None:
+        _finish_draft(draft, declaration)
+    return declaration
+
+
+@transaction.atomic
+def declaration_complete(
+    *, declaration: Declaration, user: User, cleaned: dict, draft: DeclarationDraft | None = None, request=None
+) -> Declaration:
+    """Complete a quick alert once. What the alert said stays as it was; a second completion is refused."""
+    declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
+    if declaration.completed_at is not None:
+        if draft is not None and draft.submitted_id == declaration.pk:
+            return declaration  # the same completion sent twice
+        raise ValidationError(_("Cette déclaration est déjà complète : ajoutez plutôt un complément."))
+    if cleaned.get("structure") and cleaned["structure"].pk != declaration.structure_id:
+        raise ValidationError(_("La structure d'une déclaration ne change pas."))
+    fields, m2m = _content(cleaned)
+    for name, value in fields.items():
+        setattr(declaration, name, value)
+    declaration.completed_at = timezone.now()
+    declaration.save(update_fields=[*fields, "completed_at"])
+    for name, values in m2m.items():
+        getattr(declaration, name).set(values)
+    if draft is not None:
+        _finish_draft(draft, declaration)
+    audit_record(actor=user, action="declaration.completed", obj=declaration, request=request)
+    enqueue_on_commit(route_declaration, declaration.pk)  # new facts may add suggestions or on-call alerts
+    return declaration
+
+
+def _finish_draft(draft: DeclarationDraft, declaration: Declaration) -> None:
+    draft.submitted = declaration
+    draft.save(update_fields=["submitted", "updated_at"])
+    draft.attachments.filter(declaration__isnull=True).update(declaration=declaration)
+
+
+def attachment_store(
+    *,
+    upload: UploadedFile,
+    user: User,
+    declaration: Declaration | None = None,
+    draft: DeclarationDraft | None = None,
+    addendum: Addendum | None = None,
+    request=None,
+) -> Attachment:
+    """Check a file on its content and store it under a random name outside the web root."""
+    checked = upload_check(upload)
+    attachment = Attachment(
+        declaration=declaration,
+        draft=draft,
+        addendum=addendum,
+        original_name=(upload.name or "fichier")[:255],
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=user,
+        uploaded_at=timezone.now(),
+    )
+    attachment.file.save("upload", upload, save=False)
+    attachment.save()
+    audit_record(
+        actor=user,
+        action="attachment.stored",
+        obj=attachment,
+        request=request,
+        data={
+            "sha256": checked.sha256,
+            "size": checked.size,
+            "type": checked.content_type,
+            "declaration": declaration.pk if declaration else None,
+        },
+    )
+    return attachment
+
+
+@transaction.atomic
+def addendum_add(
+    *,
+    declaration: Declaration,
+    user: User,
+    kind: str,
+    body: str,
+    uploads: Iterable[UploadedFile] = (),
+    idempotency_key: str | None = None,
+    request=None,
+) -> Addendum:
+    if idempotency_key:
+        existing = Addendum.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    uploads = list(uploads)
+    for upload in uploads:
+        upload_check(upload)  # all files checked before anything is stored
+    addendum = Addendum.objects.create(
+        declaration=declaration,
+        kind=kind,
+        body=body,
+        author=user,
+        created_at=timezone.now(),
+        idempotency_key=idempotency_key or None,
+    )
+    for upload in uploads:
+        attachment_store(upload=upload, user=user, declaration=declaration, addendum=addendum, request=request)
+    audit_record(
+        actor=user,
+        action="declaration.addendum",
+        obj=declaration,
+        request=request,
+        data={"addendum": addendum.pk, "kind": kind, "files": len(uploads)},
+    )
+    return addendum
+
+
+@transaction.atomic
+def situation_update_add(
+    *,
+    declaration: Declaration,
+    user: User,
+    situation: str,
+    effective_at,
+    note: str = "",
+    idempotency_key: str | None = None,
+    request=None,
+) -> SituationUpdate:
+    if idempotency_key:
+        existing = SituationUpdate.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    update = SituationUpdate.objects.create(
+        declaration=declaration,
+        situation=situation,
+        effective_at=effective_at,
+        note=note,
+        author=user,
+        created_at=timezone.now(),
+        idempotency_key=idempotency_key or None,
+    )
+    audit_record(
+        actor=user,
+        action="declaration.situation",
+        obj=declaration,
+        request=request,
+        data={"situation": situation, "effective_at": effective_at.isoformat()},
+    )
+    return update
+
+
+def draft_check_owner(*, draft: DeclarationDraft, user: User) -> None:
+    if draft.owner_id != user.pk:
+        raise PermissionDenied

@@ -1,0 +1,101 @@
+"""Attachments: checked on their content, stored outside the web root, hashed, always downloaded."""
+
+import hashlib
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from acss.core.models import AuditEvent
+from acss.declarations.models import Attachment
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cf"
+    "c0f01f0005000201a5d4a1f00000000049454e44ae426082"
+)
+
+
+def post_addendum(client, world, *files):
+    return client.post(
+        reverse("declarations:addendum", args=[world.decl_a.reference]),
+        {"kind": "new_fact", "body": "Pièces", "files": list(files)},
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("rapport.pdf", b"MZ\x90\x00" + b"\x00" * 200, "programme exécutable"),  # an executable renamed .pdf
+        ("page.html", b"<!DOCTYPE html><html><body>hello</body></html>", "HTML ou du SVG actif"),
+        ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "SVG actif"),
+        ("notes.txt", b"voir <script>alert(1)</script>", "HTML ou du SVG actif"),
+        ("faux.pdf", b"ceci n'est pas un PDF", "ne correspond pas à son extension"),
+        ("image.jpg", PNG, "ne correspond pas à son extension"),
+        ("script.sh", b"#!/bin/sh\nrm -rf /\n", "programme exécutable"),
+        ("vide.txt", b"", "est vide"),
+    ],
+)
+def test_rejected_attachments_leave_nothing_behind(world, name, content, message):
+    response = post_addendum(world.client("declarant_a"), world, SimpleUploadedFile(name, content))
+    html = response.content.decode().replace("&#x27;", "'")
+    assert response.status_code == 200
+    assert message in html
+    assert name in html or not content  # Django's own "empty file" message does not name it
+    assert not world.decl_a.addenda.exists()
+    assert Attachment.objects.filter(declaration=world.decl_a).count() == 1  # only the world's own
+
+
+def test_an_oversized_file_is_refused(world, settings):
+    settings.ACSS_MAX_UPLOAD_BYTES = 1024
+    response = post_addendum(world.client("declarant_a"), world, SimpleUploadedFile("gros.pdf", PDF + b"0" * 2048))
+    assert "la limite est de 1,0" in response.content.decode()
+
+
+def test_accepted_files_are_hashed_stored_under_a_random_name_and_downloaded(world, settings):
+    client = world.client("declarant_a")
+    response = post_addendum(
+        client,
+        world,
+        SimpleUploadedFile("rapport.pdf", PDF),
+        SimpleUploadedFile("capture.png", PNG),
+        SimpleUploadedFile("journal.log", b"ok\n"),
+    )
+    assert response.status_code == 302
+    stored = Attachment.objects.filter(addendum__declaration=world.decl_a).order_by("id")
+    assert [a.content_type for a in stored] == ["application/pdf", "image/png", "text/plain"]
+    pdf = stored[0]
+    assert pdf.sha256 == hashlib.sha256(PDF).hexdigest()
+    assert "rapport" not in pdf.file.name and pdf.file.path.startswith(str(settings.MEDIA_ROOT))
+    download = world.client("ars_idf").get(reverse("declarations:attachment", args=[world.decl_a.reference, pdf.pk]))
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert download["Content-Type"] == "application/octet-stream"
+    assert "sandbox" in download["Content-Security-Policy"]
+    assert b"".join(download.streaming_content) == PDF
+    assert AuditEvent.objects.filter(action="attachment.downloaded", actor=world.personas["ars_idf"]).exists()
+
+
+def test_files_of_another_structure_are_not_found(world):
+    url = reverse("declarations:attachment", args=[world.decl_a.reference, world.attachment_a.pk])
+    assert world.client("declarant_b").get(url).status_code == 404
+    other = reverse("declarations:attachment", args=[world.decl_b.reference, world.attachment_a.pk])
+    assert world.client("analyst").get(other).status_code == 404  # the file is not decl_b's
+
+
+def test_files_attached_to_a_draft_follow_the_declaration(world):
+    from acss.declarations.models import DeclarationDraft
+
+    from .intake_helpers import STEP_DATA, fill_draft
+
+    client = world.client("declarant_a")
+    client.post(reverse("declarations:draft_new"))
+    draft = DeclarationDraft.objects.latest("created_at")
+    fill_draft(client, draft.key, world.structure_a, steps={1, 2, 3, 4})
+    client.post(
+        reverse("declarations:draft_step", args=[draft.key, 5]),
+        dict(STEP_DATA[4], nav="next", files=[SimpleUploadedFile("rapport.pdf", PDF)]),
+    )
+    client.post(reverse("declarations:draft_submit", args=[draft.key]))
+    draft.refresh_from_db()
+    assert draft.submitted.attachments.get().original_name == "rapport.pdf"
