@@ -161,7 +161,7 @@ STORAGES = {
 }
 # Uploads live outside the web root and are only ever served by a view, as attachments.
 MEDIA_ROOT = Path(os.getenv("ACSS_UPLOAD_DIR", VAR_DIR / "uploads"))
-MEDIA_URL = None
+MEDIA_URL = ""  # no public URL: uploads are served only by a view, as attachments
 
 # Background tasks (django-tasks, database backend; see docs/architecture.md).
 TASKS = {

@@ -23,8 +23,10 @@ def test_a_structure_token_submits_a_declaration(world, django_capture_on_commit
         )
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert body["reference"].startswith("ACSS-") and body["title"] == "Rançongiciel sur le PACS"
-    assert body["systems"] == ["annuaire", "imagerie-pacs"] or sorted(body["systems"]) == ["annuaire", "imagerie-pacs"]
+    assert body["reference"].startswith("ACSS-") and body["url"].endswith(f"/api/v1/declarations/{body['reference']}/")
+    detail = api.get(body["url"]).json()
+    assert detail["title"] == "Rançongiciel sur le PACS"
+    assert sorted(detail["systems"]) == ["annuaire", "imagerie-pacs"]
     assert Declaration.objects.get(reference=body["reference"]).channel == "api"
     retry = api.post(
         reverse("api:declaration_list"),

@@ -76,13 +76,36 @@ def _errors(errors) -> Response:
     return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
 
 
+class SubmittedSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    url = serializers.CharField()
+    receipt_url = serializers.CharField()
+
+
+def _submitted(request, declaration: Declaration) -> Response:
+    """What a write answers: the reference and where to read it (201 when created, 200 for a retry)."""
+    from django.urls import reverse
+
+    body = {
+        "reference": declaration.reference,
+        "submitted_at": declaration.submitted_at,
+        "url": request.build_absolute_uri(reverse("api:declaration_detail", args=[declaration.reference])),
+        "receipt_url": request.build_absolute_uri(reverse("declarations:receipt", args=[declaration.reference])),
+    }
+    created = getattr(declaration, "just_created", False)
+    return Response(SubmittedSerializer(body).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
 def _key(request, prefix: str) -> str | None:
     key = request.headers.get("Idempotency-Key")
     return f"{prefix}:{request.user.pk}:{key}"[:64] if key else None
 
 
-def _tz(request, data) -> ZoneInfo:
-    structure = structures_for_declaring(user=request.user).filter(finess_et=data.get("structure")).first()
+def _tz(structures, data) -> ZoneInfo:
+    """The structure's time zone, to read local dates typed without an offset (found in the list already read)."""
+    finess = data.get("structure")
+    structure = next((s for s in structures if s.finess_et == finess), None)
     return ZoneInfo(structure.departement.timezone) if structure else ZoneInfo("Europe/Paris")
 
 
@@ -113,16 +136,13 @@ class DeclarationListAPI(generics.ListCreateAPIView):
                 "category": serializers.CharField(),
             },
         ),
-        responses={201: DeclarationSerializer, 200: DeclarationSerializer},
+        responses={201: SubmittedSerializer, 200: SubmittedSerializer},
     )
     def post(self, request):
         data = _QueryDictLike(_form_data(request.data))
         structures = structures_for_declaring(user=request.user)
         key = _key(request, "api")
-        existing = Declaration.objects.filter(idempotency_key=key).first() if key else None
-        if existing is not None:
-            return Response(DeclarationSerializer(existing).data, status=status.HTTP_200_OK)
-        cleaned, errors = validate_declaration(data, structures=structures, tz=_tz(request, data))
+        cleaned, errors = validate_declaration(data, structures=structures, tz=_tz(structures, data))
         if errors:
             return _errors(errors)
         declaration = services.declaration_submit(
@@ -134,7 +154,7 @@ class DeclarationListAPI(generics.ListCreateAPIView):
             idempotency_key=key,
             request=request,
         )
-        return Response(DeclarationSerializer(declaration).data, status=status.HTTP_201_CREATED)
+        return _submitted(request, declaration)
 
 
 class QuickAlertAPI(APIView):
@@ -153,15 +173,13 @@ class QuickAlertAPI(APIView):
                 "is_major": serializers.BooleanField(),
             },
         ),
-        responses={201: DeclarationSerializer},
+        responses={201: SubmittedSerializer, 200: SubmittedSerializer},
     )
     def post(self, request):
         data = _QueryDictLike(_form_data(request.data))
         key = _key(request, "api-alert")
-        existing = Declaration.objects.filter(idempotency_key=key).first() if key else None
-        if existing is not None:
-            return Response(DeclarationSerializer(existing).data, status=status.HTTP_200_OK)
-        form = QuickAlertForm(data, structures=structures_for_declaring(user=request.user), tz=_tz(request, data))
+        structures = structures_for_declaring(user=request.user)
+        form = QuickAlertForm(data, structures=structures, tz=_tz(structures, data))
         if not form.is_valid():
             return _errors({k: [str(m) for m in v] for k, v in form.errors.items()})
         d = form.cleaned_data
@@ -178,7 +196,7 @@ class QuickAlertAPI(APIView):
             idempotency_key=key,
             request=request,
         )
-        return Response(DeclarationSerializer(declaration).data, status=status.HTTP_201_CREATED)
+        return _submitted(request, declaration)
 
 
 class DeclarationDetailAPI(generics.RetrieveAPIView):
