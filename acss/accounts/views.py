@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from acss.core.audit import audit_record
+from acss.core.calendars import cell_calendar, structure_calendar
 
 from . import services
 from .forms import (
@@ -171,6 +173,11 @@ def structure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = actor_for(request.user)
     can_manage = structure.pk in actor.managed_structure_ids
     members = structure.memberships.select_related("user").order_by("user__last_name")
+    year = timezone.localdate().year
+    national = {day for day, _name in cell_calendar().holidays_in(year)}
+    local_holidays = [
+        (day, name, day not in national) for day, name in structure_calendar(structure.departement).holidays_in(year)
+    ]
     return render(
         request,
         "accounts/structure_detail.html",
@@ -179,6 +186,8 @@ def structure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "title": structure.name,
             "members": members,
             "can_manage": can_manage,
+            "holidays": local_holidays,
+            "year": year,
             "invitations": structure.invitations.filter(accepted_at__isnull=True).order_by("-created_at")
             if can_manage
             else [],

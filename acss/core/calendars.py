@@ -115,6 +115,10 @@ class BusinessCalendar:
             day = self.local(day).date()
         return _holidays(self.holiday_subdivision, day.year).get(day)
 
+    def holidays_in(self, year: int) -> list[tuple[date, str]]:
+        """The public holidays of a year on this calendar, in date order (for display)."""
+        return sorted(_holidays(self.holiday_subdivision or None, year).items())
+
     def is_holiday(self, day: date) -> bool:
         return self.holiday_name(day) is not None
 
