@@ -19,6 +19,7 @@ from rest_framework.authtoken.models import Token
 
 from acss.accounts.demo import with_luhn
 from acss.accounts.models import Membership, Organisation, OrganisationKind, Role, Structure, User
+from acss.cases.handling import case_open
 from acss.core.models import Departement, StructureType
 from acss.declarations.models import Attachment, Declaration, DeclarationDraft, Escalation
 
@@ -141,6 +142,8 @@ def world(db) -> World:
         decided_by=personas["analyst"],
         decided_at=at,
     )
+    for declaration in decls:
+        case_open(declaration=declaration)
     draft = DeclarationDraft.objects.create(owner=personas["declarant_a"], data={"title": "Brouillon de A"})
     attachment = Attachment(
         declaration=decls[0],

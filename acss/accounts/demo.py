@@ -263,8 +263,10 @@ def load_demo() -> list[DemoLogin]:
             datetime(2026, 11, 18, 14, 5, tzinfo=paris),
         ),
     ]
+    from acss.cases.handling import case_open
+
     for reference, structure, author, title, at in demo_declarations:
-        Declaration.objects.get_or_create(
+        declaration, created = Declaration.objects.get_or_create(
             reference=reference,
             defaults={
                 "structure": structure,
@@ -274,6 +276,8 @@ def load_demo() -> list[DemoLogin]:
                 "description": "Déclaration de démonstration.",
             },
         )
+        if not hasattr(declaration, "case"):
+            case_open(declaration=declaration)
     Escalation.objects.get_or_create(
         declaration=Declaration.objects.get(reference="ACSS-2026-000001"),
         authority=Organisation.objects.get(authority_code="anssi"),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acss.accounts.models import Structure, User
+from acss.cases.handling import case_open, case_refresh_provisional
 from acss.core.audit import audit_record
 from acss.core.tasks import enqueue_on_commit
 
@@ -142,6 +143,7 @@ def _create(
             raise
         return existing
     _m2m_insert(declaration, m2m or {})
+    case_open(declaration=declaration)
     declaration.just_created = True  # lets the API answer 201 rather than 200 (a retry)
     audit_record(
         actor=user,
@@ -278,6 +280,7 @@ def declaration_complete(
         getattr(declaration, name).set(values)
     if draft is not None:
         _finish_draft(draft, declaration)
+    case_refresh_provisional(declaration=declaration)
     audit_record(actor=user, action="declaration.completed", obj=declaration, request=request)
     enqueue_on_commit(route_declaration, declaration.pk)  # new facts may add suggestions or on-call alerts
     return declaration

@@ -1,0 +1,402 @@
+"""Writes of the handling of a declaration (issue 4). Keyword-only, one transaction, own audit event each.
+
+The cell's clock: ``Case.qualification_due_at`` counts business hours on the cell's calendar from the
+submission; while a question to the structure is open it is frozen (``paused_remaining``) and restarts when
+the last open question is answered. The structure's answer deadline counts on its own calendar.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from acss.accounts.models import MembershipStatus, Organisation, OrganisationKind, User
+from acss.accounts.selectors import actor_for
+from acss.core.audit import audit_record
+from acss.core.calendars import cell_calendar, structure_calendar
+from acss.core.models import IncidentCategory
+from acss.core.tasks import send_mail_on_commit
+from acss.declarations.models import Declaration, Escalation
+
+from .models import Case, CaseState, Message, MessageKind
+from .rules import answer_business_days, provisional_criticity, qualification_hours, transition_allowed
+
+
+class HandlingError(Exception):
+    """A refused handling action; the message is French, for the person who tried."""
+
+
+def _require_acss(user: User) -> None:
+    if not actor_for(user).is_acss:
+        raise HandlingError(_("Seule la cellule ACSS peut faire cela."))
+
+
+def _locked(case: Case) -> Case:
+    return Case.objects.select_for_update().select_related("declaration__structure__departement").get(pk=case.pk)
+
+
+def case_open(*, declaration: Declaration) -> Case:
+    """Called by intake in the submission's transaction: the case and its first deadline."""
+    criticity = provisional_criticity(declaration)
+    return Case.objects.create(
+        declaration=declaration,
+        opened_at=declaration.submitted_at,
+        provisional_criticity=criticity,
+        qualification_due_at=cell_calendar().add_business_hours(
+            declaration.submitted_at, qualification_hours(criticity)
+        ),
+    )
+
+
+def case_refresh_provisional(*, declaration: Declaration) -> None:
+    """After a quick alert is completed: the provisional criticity may rise, and its deadline with it."""
+    case = _locked(declaration.case)
+    if case.criticity is not None or not case.is_open:
+        return
+    criticity = provisional_criticity(declaration)
+    if criticity == case.provisional_criticity:
+        return
+    case.provisional_criticity = criticity
+    fields = ["provisional_criticity"]
+    if case.waiting_since is None:
+        case.qualification_due_at = cell_calendar().add_business_hours(case.opened_at, qualification_hours(criticity))
+        fields.append("qualification_due_at")
+    case.save(update_fields=fields)
+
+
+def _transition(case: Case, target: str, *, by: User, request=None, data: dict | None = None) -> Case:
+    if not transition_allowed(case.state, target):
+        raise HandlingError(
+            _("Passage impossible de « %(from)s » à « %(to)s ».")
+            % {"from": CaseState(case.state).label, "to": CaseState(target).label}
+        )
+    previous = case.state
+    case.state = target
+    audit_record(
+        actor=by,
+        action="case.transition",
+        obj=case.declaration,
+        request=request,
+        data={"from": previous, "to": target, **(data or {})},
+    )
+    return case
+
+
+@transaction.atomic
+def case_assign(*, case: Case, analyst: User | None, by: User, request=None) -> Case:
+    _require_acss(by)
+    if analyst is not None and not actor_for(analyst).is_acss:
+        raise HandlingError(_("On n'assigne un dossier qu'à un analyste de la cellule."))
+    case = _locked(case)
+    case.assigned_to = analyst
+    case.save(update_fields=["assigned_to"])
+    audit_record(
+        actor=by,
+        action="case.assigned",
+        obj=case.declaration,
+        request=request,
+        data={"analyst": analyst.email if analyst else None},
+    )
+    return case
+
+
+@transaction.atomic
+def case_take(*, case: Case, by: User, request=None) -> Case:
+    """new → qualifying: an analyst takes the case (and is assigned it if nobody is)."""
+    _require_acss(by)
+    case = _locked(case)
+    _transition(case, CaseState.QUALIFYING, by=by, request=request)
+    if case.assigned_to_id is None:
+        case.assigned_to = by
+    case.save(update_fields=["state", "assigned_to"])
+    return case
+
+
+@transaction.atomic
+def case_qualify(
+    *,
+    case: Case,
+    by: User,
+    criticity: int,
+    legal_level: str,
+    justification: str,
+    sanitary_impact_confirmed: bool,
+    category: IncidentCategory | None = None,
+    rsit: str = "",
+    request=None,
+) -> Case:
+    """qualifying → qualified, with the analyst's criticity, legal level and a required justification.
+
+    The typology and RSIT class retained by the cell are stored on the case; the declarant's answer stays
+    as it was on the declaration."""
+    _require_acss(by)
+    if not justification.strip():
+        raise HandlingError(_("La justification de la qualification est obligatoire."))
+    if criticity not in (1, 2, 3, 4):
+        raise HandlingError(_("La criticité va de 1 (mineur) à 4 (majeur)."))
+    case = _locked(case)
+    _transition(
+        case,
+        CaseState.QUALIFIED,
+        by=by,
+        request=request,
+        data={
+            "criticity": criticity,
+            "legal_level": legal_level,
+            "sanitary_impact_confirmed": sanitary_impact_confirmed,
+            "category": category.code if category else None,
+            "rsit": rsit,
+        },
+    )
+    case.criticity, case.legal_level, case.justification = criticity, legal_level, justification.strip()
+    case.sanitary_impact_confirmed = sanitary_impact_confirmed
+    case.category = category
+    case.rsit = rsit or (category.rsit if category else "")
+    case.qualified_at = timezone.now()
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_start_accompaniment(*, case: Case, by: User, request=None) -> Case:
+    _require_acss(by)
+    case = _locked(case)
+    _transition(case, CaseState.ACCOMPANIMENT, by=by, request=request)
+    case.save(update_fields=["state"])
+    return case
+
+
+@transaction.atomic
+def case_close(
+    *,
+    case: Case,
+    by: User,
+    summary: str,
+    root_cause: str = "",
+    degraded_hours: int | None = None,
+    patients_affected: int | None = None,
+    provider: str = "",
+    request=None,
+) -> Case:
+    _require_acss(by)
+    if not summary.strip():
+        raise HandlingError(_("La synthèse de clôture est obligatoire."))
+    case = _locked(case)
+    _transition(case, CaseState.CLOSED, by=by, request=request)
+    _end_clock(case)
+    case.closed_at, case.closed_by = timezone.now(), by
+    case.closure_summary, case.closure_root_cause, case.closure_provider = summary.strip(), root_cause, provider
+    case.closure_degraded_hours, case.closure_patients_affected = degraded_hours, patients_affected
+    case.save()
+    _notify_structure(case.declaration, "cases/email/closed", {"case": case})
+    return case
+
+
+@transaction.atomic
+def case_out_of_scope(*, case: Case, by: User, reason: str, request=None) -> Case:
+    _require_acss(by)
+    if not reason.strip():
+        raise HandlingError(_("Indiquez pourquoi la déclaration est hors du champ."))
+    case = _locked(case)
+    _transition(case, CaseState.OUT_OF_SCOPE, by=by, request=request, data={"reason": reason})
+    _end_clock(case)
+    case.closed_at, case.closed_by, case.closure_summary = timezone.now(), by, reason.strip()
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_merge(*, case: Case, by: User, into: Declaration, request=None) -> Case:
+    _require_acss(by)
+    if into.pk == case.declaration_id:
+        raise HandlingError(_("Une déclaration ne peut pas être le doublon d'elle-même."))
+    case = _locked(case)
+    _transition(case, CaseState.DUPLICATE, by=by, request=request, data={"into": into.reference})
+    _end_clock(case)
+    case.merged_into, case.closed_at, case.closed_by = into, timezone.now(), by
+    case.save()
+    return case
+
+
+def _end_clock(case: Case) -> None:
+    case.qualification_due_at = None if case.qualified_at else case.qualification_due_at
+    case.paused_remaining = None
+    case.waiting_since = None
+
+
+@transaction.atomic
+def case_escalate(*, case: Case, by: User, authority_code: str, reason: str, request=None) -> Escalation:
+    """Escalate to an authority: recorded (to whom, when, why, by whom), the authority notified and given
+    read access to the case."""
+    _require_acss(by)
+    if not reason.strip():
+        raise HandlingError(_("Le motif de la transmission est obligatoire."))
+    authority = Organisation.objects.get(kind=OrganisationKind.AUTHORITY, authority_code=authority_code)
+    declaration = case.declaration
+    escalation, created = Escalation.objects.get_or_create(
+        declaration=declaration,
+        authority=authority,
+        defaults={"reason": reason.strip(), "decided_by": by, "decided_at": timezone.now()},
+    )
+    if not created:
+        raise HandlingError(_("La déclaration a déjà été transmise à %(name)s.") % {"name": authority.name})
+    audit_record(
+        actor=by,
+        action="case.escalated",
+        obj=declaration,
+        request=request,
+        data={"authority": authority_code, "reason": reason.strip()},
+    )
+    recipients = [a for a in (authority.email,) if a] + list(
+        authority.memberships.filter(status=MembershipStatus.ACTIVE).values_list("user__email", flat=True)
+    )
+    if recipients:
+        send_mail_on_commit(
+            subject=_("[ACSS] Déclaration %(ref)s transmise : %(name)s")
+            % {"ref": declaration.reference, "name": declaration.structure.name},
+            body=render_to_string(
+                "cases/email/escalated.txt", {"d": declaration, "escalation": escalation, "site_url": settings.SITE_URL}
+            ),
+            to=sorted(set(recipients)),
+        )
+    return escalation
+
+
+def _author_organisation(user: User) -> Organisation | None:
+    actor = actor_for(user)
+    if actor.is_acss:
+        return Organisation.objects.filter(kind=OrganisationKind.ACSS).first()
+    if actor.ars_region_codes:
+        return Organisation.objects.filter(kind=OrganisationKind.ARS, region_id__in=actor.ars_region_codes).first()
+    return None
+
+
+@transaction.atomic
+def question_ask(*, declaration: Declaration, by: User, body: str, request=None) -> Message:
+    """ACSS, or the ARS of the region, asks the structure. The cell's clock pauses until it is answered."""
+    actor = actor_for(by)
+    region = declaration.structure.departement.region_id
+    if not (actor.is_acss or region in actor.ars_region_codes):
+        raise HandlingError(_("Seules la cellule et l'ARS de la région posent des questions à la structure."))
+    if not body.strip():
+        raise HandlingError(_("Écrivez la question."))
+    now = timezone.now()
+    due = structure_calendar(declaration.structure.departement).add_business_days(now, answer_business_days())
+    question = Message.objects.create(
+        declaration=declaration,
+        kind=MessageKind.QUESTION,
+        author=by,
+        author_organisation=_author_organisation(by),
+        body=body.strip(),
+        created_at=now,
+        answer_due_at=due,
+    )
+    case = _locked(declaration.case)
+    if case.is_open and case.waiting_since is None:
+        case.waiting_since = now
+        if case.qualification_due_at is not None and case.qualified_at is None:
+            case.paused_remaining = _remaining(case.qualification_due_at, now)
+            case.qualification_due_at = None
+        case.save(update_fields=["waiting_since", "paused_remaining", "qualification_due_at"])
+    audit_record(actor=by, action="case.question", obj=declaration, request=request, data={"message": question.pk})
+    _notify_structure(declaration, "cases/email/question", {"question": question})
+    return question
+
+
+def _remaining(due, now) -> timedelta:
+    """Business time left before ``due`` (negative when already late)."""
+    calendar = cell_calendar()
+    if due >= now:
+        return calendar.business_time_between(now, due)
+    return -calendar.business_time_between(due, now)
+
+
+@transaction.atomic
+def question_answer(*, question: Message, by: User, body: str, request=None) -> Message:
+    """The structure answers; when no question is left open, the cell's clock restarts where it stopped."""
+    declaration = question.declaration
+    if declaration.structure_id not in actor_for(by).structure_ids:
+        raise HandlingError(_("Seule la structure répond à ses questions."))
+    if not body.strip():
+        raise HandlingError(_("Écrivez votre réponse."))
+    now = timezone.now()
+    answer = Message.objects.create(
+        declaration=declaration,
+        kind=MessageKind.ANSWER,
+        author=by,
+        body=body.strip(),
+        created_at=now,
+        question=question,
+    )
+    if question.answered_at is None:
+        Message.objects.filter(pk=question.pk).update(answered_at=now)
+    still_open = Message.objects.filter(
+        declaration=declaration, kind=MessageKind.QUESTION, answered_at__isnull=True
+    ).exists()
+    case = _locked(declaration.case)
+    if not still_open and case.waiting_since is not None:
+        if case.paused_remaining is not None:
+            remaining = case.paused_remaining
+            calendar = cell_calendar()
+            case.qualification_due_at = (
+                calendar.add_business_hours(now, remaining) if remaining >= timedelta(0) else now - (-remaining)
+            )
+        case.waiting_since, case.paused_remaining = None, None
+        case.save(update_fields=["waiting_since", "paused_remaining", "qualification_due_at"])
+    audit_record(actor=by, action="case.answer", obj=declaration, request=request, data={"message": answer.pk})
+    if question.author.email:
+        send_mail_on_commit(
+            subject=_("[ACSS] Réponse de la structure sur %(ref)s") % {"ref": declaration.reference},
+            body=render_to_string("cases/email/answer.txt", {"d": declaration, "site_url": settings.SITE_URL}),
+            to=[question.author.email],
+        )
+    return answer
+
+
+@transaction.atomic
+def note_add(*, declaration: Declaration, by: User, body: str, request=None) -> Message:
+    """An internal note of the cell: never shown to the structure (nor to the ARS or authorities)."""
+    _require_acss(by)
+    if not body.strip():
+        raise HandlingError(_("Écrivez la note."))
+    note = Message.objects.create(
+        declaration=declaration,
+        kind=MessageKind.NOTE,
+        author=by,
+        body=body.strip(),
+        created_at=timezone.now(),
+        author_organisation=_author_organisation(by),
+    )
+    audit_record(actor=by, action="case.note", obj=declaration, request=request, data={"message": note.pk})
+    return note
+
+
+@transaction.atomic
+def case_structure_resolved(*, declaration: Declaration, by: User, request=None) -> Case:
+    """The structure says the incident is resolved; the cell closes."""
+    if declaration.structure_id not in actor_for(by).structure_ids:
+        raise HandlingError(_("Seule la structure déclare l'incident résolu."))
+    case = _locked(declaration.case)
+    if case.structure_resolved_at is None:
+        case.structure_resolved_at = timezone.now()
+        case.save(update_fields=["structure_resolved_at"])
+        audit_record(actor=by, action="case.structure_resolved", obj=declaration, request=request)
+    return case
+
+
+def _notify_structure(declaration: Declaration, template: str, context: dict) -> None:
+    recipients = set(
+        declaration.structure.memberships.filter(status=MembershipStatus.ACTIVE).values_list("user__email", flat=True)
+    )
+    if declaration.alt_contact_email:
+        recipients.add(declaration.alt_contact_email)
+    if not recipients:
+        return
+    context = {**context, "d": declaration, "site_url": settings.SITE_URL}
+    subject = "".join(render_to_string(f"{template}_subject.txt", context).splitlines())
+    send_mail_on_commit(subject=subject, body=render_to_string(f"{template}.txt", context), to=sorted(recipients))
