@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("acss.accounts.urls")),
     path("", include("acss.declarations.urls")),
     path("", include("acss.cases.urls")),
+    path("", include("acss.cases.urls_handling")),
     path("api/v1/", include((api_v1, "api"))),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -108,6 +108,8 @@ RULES: dict[str, Rule] = {
     "cases:sheet_versions": Rule(everyone(200), lambda w: {"slug": "rancongiciel"}),
     "cases:sheet_version": Rule(everyone(200), lambda w: {"slug": "rancongiciel", "number": 1}),
     "cases:sheet_edit": Rule(only(["analyst"]), lambda w: {"slug": "rancongiciel"}),
+    "handling:action": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference, "action": "take"}),
+    "handling:message": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference}),
     "api:schema": Rule(everyone(200), api=True),
     "api:me": Rule(api(LOGGED_IN), api=True),
     "api:declaration_list": Rule(api(LOGGED_IN), api=True),

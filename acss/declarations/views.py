@@ -86,10 +86,42 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def declaration_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    from acss.cases.forms import AssignForm, CloseForm, EscalateForm, MergeForm, QualifyForm, ReasonForm
+    from acss.cases.selectors_handling import acss_analysts, handling_view
+    from acss.cases.views_handling import pop_kept_forms
+
     declaration = declaration_get_visible(user=request.user, reference=reference)
     actor = actor_for(request.user)
     if actor.is_staff:
         audit_record(actor=request.user, action="declaration.viewed", obj=declaration, request=request)
+    handling = handling_view(user=request.user, declaration=declaration)
+    kept = pop_kept_forms(request, reference)
+    forms = {}
+    if handling is not None and handling.is_acss:
+        case = handling.case
+        initial_qualify = {
+            "criticity": case.criticity or case.provisional_criticity,
+            "category": (case.category_id or declaration.category_id),
+        }
+        analysts = acss_analysts()
+        forms = {
+            "qualify": QualifyForm(kept.get("qualify"), initial=initial_qualify, auto_id="qualify_%s"),
+            "close": CloseForm(
+                kept.get("close"),
+                auto_id="close_%s",
+                initial={
+                    "degraded_hours": declaration.degraded_hours,
+                    "patients_affected": declaration.patients_count,
+                    "provider": declaration.provider_name,
+                },
+            ),
+            "out_of_scope": ReasonForm(kept.get("out_of_scope"), auto_id="oos_%s"),
+            "escalate": EscalateForm(kept.get("escalate"), auto_id="escalate_%s"),
+            "merge": MergeForm(kept.get("merge"), auto_id="merge_%s"),
+            "assign": AssignForm(
+                kept.get("assign"), analysts=analysts, auto_id="assign_%s", initial={"analyst": case.assigned_to_id}
+            ),
+        }
     return render(
         request,
         "declarations/detail.html",
@@ -102,9 +134,13 @@ def declaration_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "addenda": declaration.addenda.select_related("author").prefetch_related("attachments"),
             "situations": declaration.situation_updates.select_related("author"),
             "attachments": declaration.attachments.filter(addendum__isnull=True),
-            "notifications": declaration.notifications.all() if actor.is_staff else [],
-            "suggestions": declaration.suggestions.select_related("authority") if actor.is_staff else [],
+            "notifications": declaration.notifications.all() if actor.is_acss else [],
+            "suggestions": declaration.suggestions.select_related("authority") if actor.is_acss else [],
+            "escalations": declaration.escalations.select_related("authority", "decided_by") if actor.is_staff else [],
             "tz": _tz(declaration.structure),
+            "handling": handling,
+            "forms": forms,
+            "kept": kept,
         },
     )
 

@@ -1,0 +1,103 @@
+"""Reads for the handling panel: what each person sees of a case (the structure never sees internal notes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from acss.accounts.models import MembershipStatus, OrganisationKind, User
+from acss.accounts.selectors import actor_for
+from acss.core.calendars import cnil_deadline, nis2_deadlines
+from acss.declarations.models import Declaration
+
+from .models import Case, Message, MessageKind
+from .rules import STRUCTURE_STATUS
+
+
+def acss_analysts() -> QuerySet[User]:
+    return User.objects.filter(
+        memberships__organisation__kind=OrganisationKind.ACSS,
+        memberships__status=MembershipStatus.ACTIVE,
+        is_active=True,
+    ).order_by("last_name")
+
+
+def message_list_visible(*, user, declaration: Declaration) -> QuerySet[Message]:
+    """The thread as this person may read it: notes for ACSS only; authorities see no thread."""
+    actor = actor_for(user)
+    qs = Message.objects.filter(declaration=declaration).select_related("author", "author_organisation", "question")
+    if actor.is_acss:
+        return qs
+    region = declaration.structure.departement.region_id
+    if declaration.structure_id in actor.structure_ids or region in actor.ars_region_codes:
+        return qs.exclude(kind=MessageKind.NOTE)
+    return qs.none()
+
+
+@dataclass
+class Clock:
+    label: str
+    due: datetime
+    overdue: bool
+
+
+@dataclass
+class HandlingView:
+    case: Case
+    status: str
+    waiting: bool
+    is_acss: bool
+    is_structure: bool
+    can_ask: bool
+    thread: list[Message]
+    open_questions: list[Message]
+    clocks: list[Clock] = field(default_factory=list)
+
+
+def regulatory_clocks(declaration: Declaration, now: datetime) -> list[Clock]:
+    """NIS 2 (24 h, 72 h, one month) for NIS 2 entities, CNIL (72 h) when personal data may be breached:
+    calendar time from awareness, never paused."""
+    aware = declaration.discovered_at or declaration.alert_since or declaration.submitted_at
+    clocks = []
+    if (declaration.structure_snapshot or {}).get("nis2") in ("essential", "important"):
+        deadlines = nis2_deadlines(aware)
+        for key, label in (
+            ("early_warning", "NIS 2 : alerte précoce (24 h)"),
+            ("notification", "NIS 2 : notification (72 h)"),
+            ("final_report", "NIS 2 : rapport final (un mois)"),
+        ):
+            clocks.append(Clock(label, deadlines[key], deadlines[key] < now))
+    if declaration.confidentiality_loss or declaration.cnil_notified:
+        due = cnil_deadline(aware)
+        clocks.append(
+            Clock(
+                "CNIL : notification d'une violation de données (72 h)",
+                due,
+                due < now and not declaration.cnil_notified,
+            )
+        )
+    return clocks
+
+
+def handling_view(*, user, declaration: Declaration) -> HandlingView | None:
+    case = Case.objects.select_related("assigned_to", "category", "merged_into").filter(declaration=declaration).first()
+    if case is None:
+        return None
+    actor = actor_for(user)
+    thread = list(message_list_visible(user=user, declaration=declaration))
+    open_questions = [m for m in thread if m.kind == MessageKind.QUESTION and m.answered_at is None]
+    region = declaration.structure.departement.region_id
+    return HandlingView(
+        case=case,
+        status=str(STRUCTURE_STATUS[case.state]),
+        waiting=case.waiting_since is not None,
+        is_acss=actor.is_acss,
+        is_structure=declaration.structure_id in actor.structure_ids,
+        can_ask=actor.is_acss or region in actor.ars_region_codes,
+        thread=thread,
+        open_questions=open_questions,
+        clocks=regulatory_clocks(declaration, timezone.now()),
+    )

@@ -1,0 +1,131 @@
+"""The handling panel on a declaration's page: thin views over ``handling`` services.
+
+A refused or invalid action keeps what was typed (in the session, keyed by declaration and action) and the
+page shows it again with the French message.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from acss.declarations.models import Declaration
+from acss.declarations.selectors import declaration_get_visible
+
+from . import handling
+from .forms import AssignForm, CloseForm, EscalateForm, MergeForm, MessageForm, QualifyForm, ReasonForm
+from .models import Message, MessageKind
+from .selectors_handling import acss_analysts
+
+SESSION_KEY = "acss_handling_forms"
+FORMS = {
+    "qualify": QualifyForm,
+    "close": CloseForm,
+    "out_of_scope": ReasonForm,
+    "escalate": EscalateForm,
+    "merge": MergeForm,
+    "assign": AssignForm,
+}
+
+
+def _keep(request: HttpRequest, reference: str, action: str) -> None:
+    kept = request.session.get(SESSION_KEY, {})
+    kept[f"{reference}:{action}"] = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    request.session[SESSION_KEY] = kept
+
+
+def pop_kept_forms(request: HttpRequest, reference: str) -> dict[str, dict]:
+    kept = request.session.get(SESSION_KEY) or {}
+    mine = {key.split(":", 1)[1]: value for key, value in kept.items() if key.startswith(f"{reference}:")}
+    if mine:
+        request.session[SESSION_KEY] = {k: v for k, v in kept.items() if not k.startswith(f"{reference}:")}
+    return mine
+
+
+def _back(reference: str) -> HttpResponse:
+    return redirect(f"/declarations/{reference}/#traitement")
+
+
+@login_required
+@require_POST
+def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+    declaration = declaration_get_visible(user=request.user, reference=reference)
+    case = declaration.case
+    user = request.user
+    form = None
+    if action in FORMS:
+        kwargs = {"analysts": acss_analysts()} if action == "assign" else {}
+        form = FORMS[action](request.POST, **kwargs)
+        if not form.is_valid():
+            _keep(request, reference, action)
+            messages.error(request, _("Action non enregistrée : corrigez les champs signalés."))
+            return _back(reference)
+    data = form.cleaned_data if form is not None else {}
+    try:
+        if action == "take":
+            handling.case_take(case=case, by=user, request=request)
+        elif action == "assign":
+            handling.case_assign(case=case, analyst=data["analyst"], by=user, request=request)
+        elif action == "qualify":
+            handling.case_qualify(case=case, by=user, request=request, **data)
+        elif action == "accompany":
+            handling.case_start_accompaniment(case=case, by=user, request=request)
+        elif action == "close":
+            handling.case_close(case=case, by=user, request=request, **data)
+        elif action == "out_of_scope":
+            handling.case_out_of_scope(case=case, by=user, reason=data["reason"], request=request)
+        elif action == "merge":
+            into = declaration_get_visible(user=user, reference=data["into"].strip().upper())
+            handling.case_merge(case=case, by=user, into=into, request=request)
+        elif action == "escalate":
+            handling.case_escalate(case=case, by=user, request=request, **data)
+        elif action == "resolved":
+            handling.case_structure_resolved(declaration=declaration, by=user, request=request)
+        else:
+            raise Http404("unknown action")
+    except Http404:
+        raise
+    except handling.HandlingError as exc:
+        _keep(request, reference, action)
+        messages.error(request, str(exc))
+        return _back(reference)
+    messages.success(request, _("Enregistré."))
+    return _back(reference)
+
+
+@login_required
+@require_POST
+def message_post(request: HttpRequest, reference: str) -> HttpResponse:
+    declaration: Declaration = declaration_get_visible(user=request.user, reference=reference)
+    kind = request.POST.get("kind")
+    form = MessageForm(request.POST)
+    action = f"message-{kind}-{request.POST.get('question', '')}"
+    if not form.is_valid():
+        _keep(request, reference, action)
+        messages.error(request, _("Message non envoyé : il est vide."))
+        return _back(reference)
+    body = form.cleaned_data["body"]
+    try:
+        if kind == MessageKind.QUESTION:
+            handling.question_ask(declaration=declaration, by=request.user, body=body, request=request)
+        elif kind == MessageKind.NOTE:
+            handling.note_add(declaration=declaration, by=request.user, body=body, request=request)
+        elif kind == MessageKind.ANSWER:
+            question = Message.objects.filter(
+                pk=request.POST.get("question"), declaration=declaration, kind=MessageKind.QUESTION
+            ).first()
+            if question is None:
+                raise Http404("no such question")
+            handling.question_answer(question=question, by=request.user, body=body, request=request)
+        else:
+            raise Http404("unknown kind")
+    except handling.HandlingError as exc:
+        _keep(request, reference, action)
+        messages.error(request, str(exc))
+        return _back(reference)
+    messages.success(request, _("Message envoyé."))
+    return _back(reference)
