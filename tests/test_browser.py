@@ -64,8 +64,19 @@ ANONYMOUS_PAGES = [
     "/compte/inscription/",
     "/compte/mot-de-passe/oublie/",
 ]
-DECLARANT_PAGES = ["/espace/", "/declarations/", "/declarations/ACSS-2026-000001/"]
-ANALYST_PAGES = ["/espace/", "/declarations/", "/acss/inscriptions/"]
+DECLARANT_PAGES = [
+    "/espace/",
+    "/declarations/",
+    "/declarations/ACSS-2026-000001/",
+    "/declarer/",
+    "/declarer/alerte/",
+    "/declarations/ACSS-2026-000003/",
+    "/declarations/ACSS-2026-000003/accuse-de-reception/",
+    "/declarations/ACSS-2026-000003/situation/",
+    "/declarations/ACSS-2026-000003/complements/",
+    "/fiches-reflexes/rancongiciel/",
+]
+ANALYST_PAGES = ["/espace/", "/declarations/", "/acss/inscriptions/", "/declarations/ACSS-2026-000003/"]
 
 # Runs in every document before the page's own scripts (Playwright's init scripts are not
 # subject to the page's CSP), so that no violation is missed, even one during parsing.
@@ -136,28 +147,6 @@ def browser(_async_unsafe_allowed):
         browser.close()
 
 
-@pytest.fixture(scope="session")
-def _media_url_for_live_server():
-    """Django's live server parses MEDIA_URL as it starts: ``None`` (our "no public upload URL")
-    breaks it, as ``urlparse(None)`` gives bytes and every request then fails with a TypeError.
-    Django's own "none" is ``""``: use it while the server starts, then put the setting back."""
-    from django.conf import settings
-
-    previous = settings.MEDIA_URL
-    if previous is None:
-        settings.MEDIA_URL = ""
-    yield previous
-    settings.MEDIA_URL = previous
-
-
-@pytest.fixture(scope="session")
-def live_server(_media_url_for_live_server, live_server):
-    from django.conf import settings
-
-    settings.MEDIA_URL = _media_url_for_live_server  # parsed already, when the server started
-    return live_server
-
-
 @pytest.fixture(scope="module")
 def axe():
     return axe_sync.Axe()
@@ -170,11 +159,13 @@ def site(browser, live_server) -> str:
     from django.db import transaction
 
     from acss.accounts.referential import load_organisations
+    from acss.cases.content import load_reflex_sheets
     from acss.core.referential import load_referential
 
     with transaction.atomic():  # one commit, not one per row (PostgreSQL syncs each)
         load_referential(django_apps)
         load_organisations(django_apps)
+        load_reflex_sheets(django_apps)
     return live_server.url
 
 
@@ -307,3 +298,73 @@ def test_analyst_pages(demo, tab, axe, subtests):
     for path in ANALYST_PAGES:
         with subtests.test(path):
             check_page(tab, axe, path)
+
+
+def _logged_in(browser, site, email: str, path: str, *, second_factor: bool) -> Tab:
+    context = browser.new_context(base_url=site, locale="fr-FR")
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = Tab(context.new_page(), site)
+    submit_password(tab, email, path)
+    if second_factor:
+        tab.page.wait_for_url(re.compile("/compte/second-facteur/"))
+        submit_second_factor(tab, email)
+    return tab
+
+
+def test_the_analyst_takes_the_ransomware_declaration_from_new_to_closed(demo, browser, site):
+    """Issue 4's walk-through, in Chromium: qualify, escalate to the DGS, ask, the declarant answers, close;
+    the DGS sees the case only once it is escalated."""
+    from acss.cases.models import Case
+
+    ref = "ACSS-2026-000003"
+    path = f"/declarations/{ref}/"
+    dgs = _logged_in(browser, site, "dgs@autorites.demo.example.fr", "/espace/", second_factor=True)
+    dgs.page.wait_for_url(re.compile("/espace/$"))
+    assert dgs.page.goto(path).status == 404
+
+    analyst = _logged_in(browser, site, ANALYST, path, second_factor=True)
+    page = analyst.page
+    page.wait_for_url(re.compile(re.escape(path) + "$"))
+    page.get_by_role("button", name="Prendre en charge (qualification)").click()
+    page.get_by_role("button", name="Qualifier", exact=True).click()
+    form = page.locator("#acc-qualify")
+    form.get_by_label("3 — grave").check()
+    form.get_by_label("Grave", exact=True).check()
+    form.get_by_label("Oui", exact=True).check()
+    form.get_by_label("Justification").fill("Urgences en mode dégradé, rançongiciel confirmé.")
+    form.get_by_role("button", name="Enregistrer la qualification").click()
+    page.get_by_role("button", name="Transmettre à une autorité").click()
+    escalate = page.locator("#acc-escalate")
+    escalate.get_by_label("Autorité").select_option("dgs")
+    escalate.get_by_label("Motif").fill("Impact sanitaire : urgences en mode dégradé.")
+    escalate.get_by_role("button", name="Transmettre").click()
+    page.get_by_label("Poser une question à la structure").fill("Vos sauvegardes hors ligne sont-elles intactes ?")
+    page.get_by_role("button", name="Envoyer la question").click()
+    page.get_by_text("En attente de la structure").wait_for()
+
+    assert dgs.page.goto(path).status == 200  # escalated: the DGS now sees it
+
+    declarant = _logged_in(browser, site, DECLARANT, path, second_factor=False)
+    declarant.page.wait_for_url(re.compile(re.escape(path) + "$"))
+    declarant.page.get_by_text("La cellule attend votre réponse").wait_for()
+    declarant.page.get_by_label("Votre réponse").fill("Oui, la sauvegarde du 19 novembre est intacte.")
+    declarant.page.get_by_role("button", name="Répondre").click()
+    declarant.page.get_by_text("répondue").wait_for()
+
+    page.goto(path)
+    page.get_by_role("button", name="Clore", exact=True).click()
+    close = page.locator("#acc-close")
+    close.get_by_label("Synthèse").fill("Restauration depuis les sauvegardes ; remédiation terminée.")
+    close.get_by_label("Cause racine").fill("Hameçonnage d'un compte administrateur.")
+    close.get_by_role("button", name="Clore le dossier").click()
+    page.get_by_text("Enregistré.").wait_for()
+    case = Case.objects.get(declaration__reference=ref)
+    assert (case.state, case.criticity, case.legal_level, case.sanitary_impact_confirmed) == (
+        "closed",
+        3,
+        "serious",
+        True,
+    )
+    assert case.declaration.escalations.get().authority.authority_code == "dgs"
+    for tab in (dgs, analyst, declarant):
+        tab.page.context.close()
