@@ -4,6 +4,7 @@ from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView
 
+from acss.cases import api as cases_api
 from acss.declarations import api as declarations_api
 
 # The Django admin requires a second factor too.
@@ -18,6 +19,9 @@ api_v1 = [
     path("declarations/<str:reference>/", declarations_api.DeclarationDetailAPI.as_view(), name="declaration_detail"),
     path("declarations/<str:reference>/complements/", declarations_api.AddendumAPI.as_view(), name="addendum"),
     path("declarations/<str:reference>/situations/", declarations_api.SituationAPI.as_view(), name="situation"),
+    path("dossiers/<str:reference>/", cases_api.CaseDetailAPI.as_view(), name="case_detail"),
+    path("dossiers/<str:reference>/messages/", cases_api.MessageListAPI.as_view(), name="case_messages"),
+    path("dossiers/<str:reference>/actions/", cases_api.CaseActionAPI.as_view(), name="case_actions"),
 ]
 
 urlpatterns = [

@@ -10,9 +10,11 @@ python manage.py migrate --noinput -v0
 python manage.py load_demo
 python manage.py db_worker --queue-name '*' >var/worker.log 2>&1 &
 WORKER=$!
-trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
+python manage.py acss_scheduler >var/scheduler.log 2>&1 &
+SCHEDULER=$!
+trap 'kill $WORKER $SCHEDULER 2>/dev/null || true' EXIT INT TERM
 echo
 echo "ACSS est lancée : $SITE_URL/"
-echo "Tâches de fond : journal dans var/worker.log ; courriels de développement : un fichier par message dans var/mail/"
+echo "Tâches de fond : journaux dans var/worker.log et var/scheduler.log (rappels, relances) ; courriels de développement : un fichier par message dans var/mail/"
 echo "Arrêt : Ctrl+C"
 python manage.py runserver "$HOST:$PORT" --noreload

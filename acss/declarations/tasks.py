@@ -117,7 +117,7 @@ def deliver_notification(notification_id: int) -> str:
             next_attempt_at=None if failed else retry_at,
         )
         if not failed and deliver_notification.get_backend().supports_defer:
-            # Without deferral (the immediate test backend), `manage.py notifications_retry` picks it up.
+            # Without deferral (the immediate test backend), the scheduler's retry_pending_notifications picks it up.
             deliver_notification.using(run_after=retry_at).enqueue(notification_id)
         return "failed" if failed else "retry"
     Notification.objects.filter(pk=notification_id).update(

@@ -1,0 +1,600 @@
+"""REST API v1 for the handling of a declaration (issue 4, item 9): the case, its thread, its actions.
+
+Every endpoint reads the declaration through ``declaration_get_visible`` (a declaration one may not see is a
+404, like a missing one) and writes through the services of ``handling`` — the same rules and the same French
+messages as the pages. A visible declaration on which the person may not do the action answers 403 with the
+French message; an action the case refuses (wrong state, missing justification…) answers 400.
+
+Authentication is by token only (``Authorization: Token …``, one ``rest_framework.authtoken`` token per
+person). Staff (ACSS, ARS, authorities) get a token only from an administrator, who creates it in the admin
+site once the person has enrolled their second factor: the token stands in for that second factor, so it is
+given to a named person only and revoked by deleting it. There is no self-service token page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from acss.accounts.models import User
+from acss.accounts.selectors import Actor, actor_for
+from acss.core.audit import audit_record
+from acss.core.calendars import cnil_deadline, nis2_deadlines
+from acss.core.models import IncidentCategory
+from acss.declarations.models import Declaration
+from acss.declarations.selectors import declaration_get_visible
+
+from . import handling
+from .models import Case, CaseState, LegalLevel, Message, MessageKind
+from .rules import STRUCTURE_STATUS
+from .selectors_handling import message_list_visible
+
+AUTHORITY_CODES = ["dgs", "ansm", "anssi", "fssi"]
+NIS2_ENTITIES = ("essential", "important")
+
+# --------------------------------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------------------------------
+
+ErrorsSerializer = inline_serializer(
+    "HandlingErrors",
+    fields={
+        "errors": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            help_text="Messages en français, par champ ; « __all__ » pour ce qui concerne l'action entière.",
+        )
+    },
+)
+
+
+class Nis2DeadlinesSerializer(serializers.Serializer):
+    early_warning = serializers.DateTimeField(help_text="Alerte précoce : 24 h après la prise de connaissance.")
+    notification = serializers.DateTimeField(help_text="Notification : 72 h après la prise de connaissance.")
+    final_report = serializers.DateTimeField(help_text="Rapport final : un mois après (au plus tôt).")
+
+
+class CnilDeadlineSerializer(serializers.Serializer):
+    notification = serializers.DateTimeField(help_text="72 h après la prise de connaissance (RGPD, art. 33).")
+    notified = serializers.BooleanField(help_text="La structure a déclaré avoir notifié la CNIL.")
+
+
+class RegulatoryDeadlinesSerializer(serializers.Serializer):
+    aware_at = serializers.DateTimeField(
+        help_text="Prise de connaissance : découverte déclarée, sinon début de l'alerte, sinon dépôt."
+    )
+    nis2 = Nis2DeadlinesSerializer(allow_null=True, help_text="Null si la structure n'est pas une entité NIS 2.")
+    cnil = CnilDeadlineSerializer(allow_null=True, help_text="Null si aucune donnée personnelle n'est en cause.")
+
+
+class OpenQuestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    answer_due_at = serializers.DateTimeField(allow_null=True)
+
+
+class CaseEscalationSerializer(serializers.Serializer):
+    authority = serializers.CharField(help_text="dgs, ansm, anssi ou fssi")
+    authority_name = serializers.CharField()
+    reason = serializers.CharField()
+    decided_at = serializers.DateTimeField()
+    decided_by = serializers.CharField()
+
+
+class CaseHandlingSerializer(serializers.Serializer):
+    """What staff (ACSS, the region's ARS, an authority the case was escalated to) see of the handling."""
+
+    state_label = serializers.CharField()
+    provisional_criticity = serializers.IntegerField()
+    criticity = serializers.IntegerField(allow_null=True)
+    effective_criticity = serializers.IntegerField()
+    legal_level = serializers.CharField(help_text="significant, serious, ou vide avant la qualification")
+    justification = serializers.CharField(allow_blank=True)
+    sanitary_impact_confirmed = serializers.BooleanField(allow_null=True)
+    declared_category = serializers.CharField(allow_null=True, help_text="La typologie déclarée par la structure.")
+    category = serializers.CharField(allow_null=True, help_text="La typologie retenue par la cellule.")
+    rsit = serializers.CharField(allow_blank=True, help_text="La classe RSIT retenue par la cellule.")
+    assigned_to = serializers.EmailField(allow_null=True)
+    opened_at = serializers.DateTimeField()
+    qualified_at = serializers.DateTimeField(allow_null=True)
+    qualification_due_at = serializers.DateTimeField(
+        allow_null=True, help_text="Null pendant l'attente de la structure (l'horloge de la cellule est gelée)."
+    )
+    qualification_overdue = serializers.BooleanField()
+    waiting_since = serializers.DateTimeField(allow_null=True)
+    paused_remaining_seconds = serializers.IntegerField(
+        allow_null=True, help_text="Temps ouvré restant, gelé pendant l'attente de la structure."
+    )
+    closed_by = serializers.EmailField(allow_null=True)
+    closure_root_cause = serializers.CharField(allow_blank=True)
+    closure_degraded_hours = serializers.IntegerField(allow_null=True)
+    closure_patients_affected = serializers.IntegerField(allow_null=True)
+    closure_provider = serializers.CharField(allow_blank=True)
+    merged_into = serializers.CharField(allow_null=True)
+    escalations = CaseEscalationSerializer(many=True)
+
+
+class CaseSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    state = serializers.CharField(
+        help_text="new, qualifying, qualified, accompaniment, closed, out_of_scope ou duplicate"
+    )
+    status = serializers.CharField(help_text="L'état en clair, tel que la structure le lit.")
+    awaiting_structure = serializers.BooleanField(help_text="Une question attend la réponse de la structure.")
+    open_questions = OpenQuestionSerializer(many=True)
+    regulatory_deadlines = RegulatoryDeadlinesSerializer()
+    structure_resolved_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    closure_summary = serializers.CharField(allow_blank=True)
+    handling = CaseHandlingSerializer(
+        allow_null=True, help_text="Le détail du traitement, pour les agents ; null pour la structure."
+    )
+
+
+class MessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField(help_text="question, answer ou note (note interne : cellule ACSS seulement)")
+    kind_label = serializers.CharField()
+    body = serializers.CharField()
+    author = serializers.CharField()
+    author_organisation = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    question = serializers.IntegerField(allow_null=True, help_text="Pour une réponse : la question.")
+    answer_due_at = serializers.DateTimeField(allow_null=True)
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+
+def _sees_as_staff(actor: Actor, declaration: Declaration) -> bool:
+    """Whether this person reads the case as staff (its handling) rather than as the structure."""
+    if actor.is_acss or actor.systematic_authority:
+        return True
+    if declaration.structure.departement.region_id in actor.ars_region_codes:
+        return True
+    return bool(actor.authority_ids) and declaration.escalations.filter(authority_id__in=actor.authority_ids).exists()
+
+
+def regulatory_deadlines(declaration: Declaration) -> dict:
+    """NIS 2 (entities concerned) and CNIL (personal data at stake) clocks: calendar time, never paused."""
+    aware = declaration.discovered_at or declaration.alert_since or declaration.submitted_at
+    tz = ZoneInfo(declaration.structure.departement.timezone)
+    # The structure as it was when it declared (as on the page): a later change does not move the clocks.
+    nis2 = (declaration.structure_snapshot or {}).get("nis2")
+    personal_data = declaration.confidentiality_loss or declaration.cnil_notified
+    return {
+        "aware_at": aware,
+        "nis2": nis2_deadlines(aware, tz=tz) if nis2 in NIS2_ENTITIES else None,
+        "cnil": (
+            {"notification": cnil_deadline(aware, tz=tz), "notified": declaration.cnil_notified}
+            if personal_data
+            else None
+        ),
+    }
+
+
+def _case_data(*, case: Case, declaration: Declaration, user, now: datetime) -> dict:
+    actor = actor_for(user)
+    questions = message_list_visible(user=user, declaration=declaration).filter(
+        kind=MessageKind.QUESTION, answered_at__isnull=True
+    )
+    data = {
+        "reference": declaration.reference,
+        "state": case.state,
+        "status": str(STRUCTURE_STATUS[case.state]),
+        "awaiting_structure": case.waiting_since is not None,
+        "open_questions": [
+            {"id": q.pk, "body": q.body, "created_at": q.created_at, "answer_due_at": q.answer_due_at}
+            for q in questions
+        ],
+        "regulatory_deadlines": regulatory_deadlines(declaration),
+        "structure_resolved_at": case.structure_resolved_at,
+        "closed_at": case.closed_at,
+        "closure_summary": case.closure_summary,
+        "handling": None,
+    }
+    if _sees_as_staff(actor, declaration):
+        due = case.qualification_due_at
+        data["handling"] = {
+            "state_label": str(CaseState(case.state).label),
+            "provisional_criticity": case.provisional_criticity,
+            "criticity": case.criticity,
+            "effective_criticity": case.effective_criticity,
+            "legal_level": case.legal_level,
+            "justification": case.justification,
+            "sanitary_impact_confirmed": case.sanitary_impact_confirmed,
+            "declared_category": declaration.category_id,
+            "category": case.category_id,
+            "rsit": case.rsit,
+            "assigned_to": case.assigned_to.email if case.assigned_to else None,
+            "opened_at": case.opened_at,
+            "qualified_at": case.qualified_at,
+            "qualification_due_at": due,
+            "qualification_overdue": bool(case.is_open and case.qualified_at is None and due and due < now),
+            "waiting_since": case.waiting_since,
+            "paused_remaining_seconds": (
+                int(case.paused_remaining.total_seconds()) if case.paused_remaining is not None else None
+            ),
+            "closed_by": case.closed_by.email if case.closed_by else None,
+            "closure_root_cause": case.closure_root_cause,
+            "closure_degraded_hours": case.closure_degraded_hours,
+            "closure_patients_affected": case.closure_patients_affected,
+            "closure_provider": case.closure_provider,
+            "merged_into": case.merged_into.reference if case.merged_into else None,
+            "escalations": [
+                {
+                    "authority": e.authority.authority_code,
+                    "authority_name": e.authority.name,
+                    "reason": e.reason,
+                    "decided_at": e.decided_at,
+                    "decided_by": e.decided_by.email,
+                }
+                for e in declaration.escalations.select_related("authority", "decided_by").order_by("decided_at")
+            ],
+        }
+    return data
+
+
+def _message_data(message: Message) -> dict:
+    organisation = message.author_organisation
+    if organisation is None and message.kind == MessageKind.ANSWER:
+        organisation = message.declaration.structure
+    return {
+        "id": message.pk,
+        "kind": message.kind,
+        "kind_label": str(MessageKind(message.kind).label),
+        "body": message.body,
+        "author": message.author.get_full_name() or message.author.email,
+        "author_organisation": organisation.name if organisation else None,
+        "created_at": message.created_at,
+        "question": message.question_id,
+        "answer_due_at": message.answer_due_at,
+        "answered_at": message.answered_at,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------------
+
+
+def _errors(errors: dict, code: int = status.HTTP_400_BAD_REQUEST) -> Response:
+    return Response({"errors": errors}, status=code)
+
+
+def _refused(message: str) -> Response:
+    return _errors({"__all__": [message]}, status.HTTP_403_FORBIDDEN)
+
+
+def _field_errors(serializer: serializers.Serializer) -> Response:
+    return _errors({k: [str(m) for m in v] for k, v in serializer.errors.items()})
+
+
+def _load(request, reference: str) -> tuple[Declaration, Case]:
+    declaration = declaration_get_visible(user=request.user, reference=reference)
+    try:
+        case = Case.objects.select_related("assigned_to", "closed_by", "merged_into").get(declaration=declaration)
+    except Case.DoesNotExist:
+        raise Http404("case not found") from None
+    return declaration, case
+
+
+def _viewed(request, declaration: Declaration, what: str) -> None:
+    """Staff opening a declaration is an audit event, through the API as on the pages."""
+    if actor_for(request.user).is_staff:
+        audit_record(
+            actor=request.user, action="declaration.viewed", obj=declaration, request=request, data={"via": what}
+        )
+
+
+def _case_response(request, reference: str) -> Response:
+    """The case as it is now (after an action), read again as this person sees it."""
+    declaration, case = _load(request, reference)
+    data = _case_data(case=case, declaration=declaration, user=request.user, now=timezone.now())
+    return Response(CaseSerializer(data).data)
+
+
+def refusal(*, action: str, user, declaration: Declaration) -> str | None:
+    """The French message when this person may not do ``action`` on a declaration they can see; else None.
+
+    The services check the same rules (and keep checking them); this says 403 before any validation."""
+    actor = actor_for(user)
+    region = declaration.structure.departement.region_id
+    if action in ("resolved", MessageKind.ANSWER):
+        if declaration.structure_id in actor.structure_ids:
+            return None
+        if action == "resolved":
+            return _("Seule la structure déclare l'incident résolu.")
+        return _("Seule la structure répond à ses questions.")
+    if action == MessageKind.QUESTION:
+        if actor.is_acss or region in actor.ars_region_codes:
+            return None
+        return _("Seules la cellule et l'ARS de la région posent des questions à la structure.")
+    return None if actor.is_acss else _("Seule la cellule ACSS peut faire cela.")
+
+
+# --------------------------------------------------------------------------------------------------
+# The case
+# --------------------------------------------------------------------------------------------------
+
+
+class CaseDetailAPI(APIView):
+    """The handling of a declaration, for everyone who can see the declaration.
+
+    The structure reads the plain-language status, its open questions and the NIS 2 / CNIL clocks; staff also
+    read ``handling`` (criticity, legal level, justification, analyst, the cell's deadline, escalations).
+    Staff use a token that only an administrator can give them (see the module's docstring)."""
+
+    @extend_schema(responses={200: CaseSerializer}, summary="Le dossier de traitement d'une déclaration")
+    def get(self, request, reference):
+        declaration, case = _load(request, reference)
+        _viewed(request, declaration, "api:case")
+        data = _case_data(case=case, declaration=declaration, user=request.user, now=timezone.now())
+        return Response(CaseSerializer(data).data)
+
+
+# --------------------------------------------------------------------------------------------------
+# The thread
+# --------------------------------------------------------------------------------------------------
+
+
+class MessageInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=MessageKind.choices,
+        help_text="question (cellule, ARS de la région), answer (la structure), note (cellule ACSS, interne)",
+    )
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    question = serializers.IntegerField(required=False, help_text="Pour une réponse : l'identifiant de la question.")
+
+    def validate(self, attrs):
+        if attrs["kind"] == MessageKind.ANSWER and not attrs.get("question"):
+            raise serializers.ValidationError({"question": _("Indiquez la question à laquelle vous répondez.")})
+        return attrs
+
+
+class MessageListAPI(APIView):
+    """The thread of a declaration: questions, answers, and the cell's internal notes (ACSS only).
+
+    The structure and the region's ARS read questions and answers; an authority reads no thread. POST asks a
+    question, answers one or adds a note, through the same services as the page. Staff use a token that only an
+    administrator can give them."""
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(responses={200: MessageSerializer(many=True)}, summary="Les messages d'une déclaration")
+    def get(self, request, reference):
+        declaration, _case = _load(request, reference)
+        _viewed(request, declaration, "api:messages")
+        messages = message_list_visible(user=request.user, declaration=declaration)
+        return Response(MessageSerializer([_message_data(m) for m in messages], many=True).data)
+
+    @extend_schema(
+        request=MessageInputSerializer,
+        responses={
+            201: MessageSerializer,
+            400: OpenApiResponse(ErrorsSerializer, description="Message refusé (vide, question inconnue…)."),
+            403: OpenApiResponse(ErrorsSerializer, description="Cette personne ne peut pas écrire ce message."),
+        },
+        summary="Poser une question, y répondre, ou ajouter une note interne",
+    )
+    def post(self, request, reference):
+        declaration, _case = _load(request, reference)
+        kind = request.data.get("kind") if isinstance(request.data, dict) else None
+        if kind in MessageKind.values:
+            message = refusal(action=kind, user=request.user, declaration=declaration)
+            if message:
+                return _refused(message)
+        serializer = MessageInputSerializer(data=request.data)
+        if not serializer.is_valid():
+            return _field_errors(serializer)
+        data = serializer.validated_data
+        try:
+            if data["kind"] == MessageKind.QUESTION:
+                created = handling.question_ask(
+                    declaration=declaration, by=request.user, body=data["body"], request=request
+                )
+            elif data["kind"] == MessageKind.NOTE:
+                created = handling.note_add(
+                    declaration=declaration, by=request.user, body=data["body"], request=request
+                )
+            else:
+                question = Message.objects.filter(
+                    pk=data["question"], declaration=declaration, kind=MessageKind.QUESTION
+                ).first()
+                if question is None:
+                    return _errors({"question": [_("Cette question n'existe pas sur cette déclaration.")]})
+                created = handling.question_answer(
+                    question=question, by=request.user, body=data["body"], request=request
+                )
+        except handling.HandlingError as exc:
+            return _errors({"__all__": [str(exc)]})
+        created = Message.objects.select_related("author", "author_organisation", "declaration__structure").get(
+            pk=created.pk
+        )
+        return Response(MessageSerializer(_message_data(created)).data, status=status.HTTP_201_CREATED)
+
+
+# --------------------------------------------------------------------------------------------------
+# Actions
+# --------------------------------------------------------------------------------------------------
+
+
+class CaseActionSerializer(serializers.Serializer):
+    action = serializers.CharField(help_text="Le nom de l'action.")
+
+
+class CaseTakeSerializer(CaseActionSerializer):
+    """new → qualifying ; l'analyste se voit assigner le dossier si personne ne l'est."""
+
+
+class CaseAssignSerializer(CaseActionSerializer):
+    analyst = serializers.EmailField(allow_null=True, help_text="Adresse de l'analyste ; null pour désassigner.")
+
+    def validate_analyst(self, value):
+        if value is None:
+            return None
+        user = User.objects.filter(email__iexact=value.strip(), is_active=True).first()
+        if user is None:
+            raise serializers.ValidationError(_("Aucun compte actif n'a cette adresse."))
+        return user
+
+
+class CaseQualifySerializer(CaseActionSerializer):
+    criticity = serializers.IntegerField(
+        min_value=1,
+        max_value=4,
+        error_messages={
+            "min_value": _("La criticité va de 1 (mineur) à 4 (majeur)."),
+            "max_value": _("La criticité va de 1 (mineur) à 4 (majeur)."),
+        },
+    )
+    legal_level = serializers.ChoiceField(choices=LegalLevel.choices)
+    justification = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    sanitary_impact_confirmed = serializers.BooleanField()
+    category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=IncidentCategory.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Code de la typologie retenue.",
+    )
+    rsit = serializers.CharField(required=False, allow_blank=True, max_length=120)
+
+
+class CaseAccompanySerializer(CaseActionSerializer):
+    """qualified → accompaniment."""
+
+
+class CaseCloseSerializer(CaseActionSerializer):
+    summary = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    root_cause = serializers.CharField(required=False, allow_blank=True)
+    degraded_hours = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    patients_affected = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    provider = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class CaseOutOfScopeSerializer(CaseActionSerializer):
+    reason = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+class CaseMergeSerializer(CaseActionSerializer):
+    into = serializers.CharField(help_text="Référence de la déclaration qui reste (elle doit vous être visible).")
+
+
+class CaseEscalateSerializer(CaseActionSerializer):
+    authority_code = serializers.ChoiceField(choices=AUTHORITY_CODES)
+    reason = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+
+class CaseResolvedSerializer(CaseActionSerializer):
+    """La structure déclare l'incident résolu (la cellule clôt ensuite)."""
+
+
+ACTION_SERIALIZERS: dict[str, type[CaseActionSerializer]] = {
+    "take": CaseTakeSerializer,
+    "assign": CaseAssignSerializer,
+    "qualify": CaseQualifySerializer,
+    "accompany": CaseAccompanySerializer,
+    "close": CaseCloseSerializer,
+    "out_of_scope": CaseOutOfScopeSerializer,
+    "merge": CaseMergeSerializer,
+    "escalate": CaseEscalateSerializer,
+    "resolved": CaseResolvedSerializer,
+}
+
+
+def _run(action: str, data: dict, *, request, declaration: Declaration, case: Case) -> Response | None:
+    """Call the service of ``action``; a Response for a refused parameter, None when done."""
+    user = request.user
+    if action == "take":
+        handling.case_take(case=case, by=user, request=request)
+    elif action == "assign":
+        handling.case_assign(case=case, analyst=data["analyst"], by=user, request=request)
+    elif action == "qualify":
+        handling.case_qualify(
+            case=case,
+            by=user,
+            criticity=data["criticity"],
+            legal_level=data["legal_level"],
+            justification=data["justification"],
+            sanitary_impact_confirmed=data["sanitary_impact_confirmed"],
+            category=data.get("category"),
+            rsit=data.get("rsit", ""),
+            request=request,
+        )
+    elif action == "accompany":
+        handling.case_start_accompaniment(case=case, by=user, request=request)
+    elif action == "close":
+        handling.case_close(
+            case=case,
+            by=user,
+            summary=data["summary"],
+            root_cause=data.get("root_cause", ""),
+            degraded_hours=data.get("degraded_hours"),
+            patients_affected=data.get("patients_affected"),
+            provider=data.get("provider", ""),
+            request=request,
+        )
+    elif action == "out_of_scope":
+        handling.case_out_of_scope(case=case, by=user, reason=data["reason"], request=request)
+    elif action == "merge":
+        try:
+            into = declaration_get_visible(user=user, reference=data["into"].strip().upper())
+        except Http404:
+            return _errors({"into": [_("Aucune déclaration de ce numéro ne vous est visible.")]})
+        handling.case_merge(case=case, by=user, into=into, request=request)
+    elif action == "escalate":
+        handling.case_escalate(
+            case=case, by=user, authority_code=data["authority_code"], reason=data["reason"], request=request
+        )
+    elif action == "resolved":
+        handling.case_structure_resolved(declaration=declaration, by=user, request=request)
+    return None
+
+
+class CaseActionAPI(APIView):
+    """One handling action on a declaration, named by ``action``, with its parameters.
+
+    ``take``, ``assign``, ``qualify``, ``accompany``, ``close``, ``out_of_scope``, ``merge``, ``escalate``: the
+    ACSS cell; ``resolved``: the structure. Answers the updated case. Staff use a token that only an
+    administrator can give them."""
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=PolymorphicProxySerializer(
+            component_name="CaseAction",
+            serializers=ACTION_SERIALIZERS,
+            resource_type_field_name="action",
+        ),
+        responses={
+            200: CaseSerializer,
+            400: OpenApiResponse(ErrorsSerializer, description="Paramètre invalide ou passage refusé."),
+            403: OpenApiResponse(ErrorsSerializer, description="Cette personne ne peut pas faire cette action."),
+        },
+        summary="Une action de traitement (prendre, qualifier, transmettre, clore…)",
+    )
+    def post(self, request, reference):
+        declaration, case = _load(request, reference)
+        action = request.data.get("action") if isinstance(request.data, dict) else None
+        if action not in ACTION_SERIALIZERS:
+            choices = ", ".join(ACTION_SERIALIZERS)
+            return _errors({"action": [_("Action inconnue ; les actions sont : %(choices)s.") % {"choices": choices}]})
+        message = refusal(action=action, user=request.user, declaration=declaration)
+        if message:
+            return _refused(message)
+        serializer = ACTION_SERIALIZERS[action](data=request.data)
+        if not serializer.is_valid():
+            return _field_errors(serializer)
+        try:
+            refused = _run(action, serializer.validated_data, request=request, declaration=declaration, case=case)
+        except handling.HandlingError as exc:
+            return _errors({"__all__": [str(exc)]})
+        return refused or _case_response(request, reference)
