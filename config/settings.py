@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "acss.accounts",
     "acss.declarations",
     "acss.cases",
+    "acss.veille",
 ]
 
 MIDDLEWARE = [

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("acss.declarations.urls")),
     path("", include("acss.cases.urls")),
     path("", include("acss.cases.urls_handling")),
+    path("", include("acss.veille.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
