@@ -247,7 +247,7 @@ LOGGING = {
 }
 
 ADMIN_URL = os.getenv("ADMIN_URL", "admin/")
-DSFR_MARK_OPTIONAL_FIELDS = True
+DSFR_MARK_OPTIONAL_FIELDS = False  # required fields get the DSFR "*"; optional labels say "(facultatif)" themselves
 STATICFILES_DIRS = [BASE_DIR / "static"]
 SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.AllowAny"]
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
@@ -256,3 +256,8 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 ACSS_CELL_OPENING = os.getenv("ACSS_CELL_OPENING", "09:00")
 ACSS_CELL_CLOSING = os.getenv("ACSS_CELL_CLOSING", "18:00")
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"SituationEnum": "acss.declarations.models.Situation"}
+# The watch's sources, imported daily by acss.veille.tasks.veille_import_sources: paths or http(s) URLs, comma-separated.
+ACSS_VEILLE_SOURCES = [s.strip() for s in os.getenv("ACSS_VEILLE_SOURCES", "").split(",") if s.strip()]
+DSFR_USE_INTEGRITY_CHECKSUMS = (
+    False  # collectstatic (manifest storage) rewrites the CSS: the packaged hashes no longer match
+)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from acss.veille.models import Vulnerability
+
 PERSONAS = [
     "anonymous",
     "declarant_a",
@@ -113,6 +115,14 @@ RULES: dict[str, Rule] = {
     "api:case_detail": Rule(api(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference}, api=True),
     "api:case_messages": Rule(api(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference}, api=True),
     "api:case_actions": Rule(api([], refused=405), lambda w: {"reference": w.decl_a.reference}, api=True),
+    "veille:list": Rule(only(["analyst"])),
+    "veille:watchlist": Rule(only(["analyst"])),
+    "veille:detail": Rule(
+        only(["analyst"]),
+        lambda w: {"kind": "cve", "identifier": Vulnerability.objects.get_or_create(cve_id="CVE-2024-0001")[0].cve_id},
+    ),
+    "cases:queue": Rule(only(["analyst"])),
+    "cases:ars_board": Rule(only(["ars_idf", "ars_other", "analyst"])),
     "api:schema": Rule(everyone(200), api=True),
     "api:me": Rule(api(LOGGED_IN), api=True),
     "api:declaration_list": Rule(api(LOGGED_IN), api=True),

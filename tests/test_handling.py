@@ -236,7 +236,7 @@ def test_the_analyst_takes_a_declaration_from_new_to_closed_through_the_pages(wo
     case = Case.objects.get(declaration=world.decl_c)
     assert (case.state, case.criticity, case.closure_degraded_hours) == ("closed", 3, 30)
     assert case.structure_resolved_at is not None
-    assert "Close." in group.get(detail).content.decode()
+    assert "Clôturée : la cellule a clos le dossier." in group.get(detail).content.decode()
     assert declarant.get(detail).status_code == 404  # declarant A has nothing to do with C
 
 

@@ -175,9 +175,7 @@ def load_demo() -> list[DemoLogin]:
         return user
 
     s = structures
-    add(
-        "directeur@chu-paris.demo.example.fr", "Claire", "Martin", "Directrice", [(s["chu-paris"], Role.MANAGER)]
-    )
+    add("directeur@chu-paris.demo.example.fr", "Claire", "Martin", "Directrice", [(s["chu-paris"], Role.MANAGER)])
     add(
         "declarant@chu-paris.demo.example.fr",
         "Karim",
@@ -192,9 +190,7 @@ def load_demo() -> list[DemoLogin]:
         "RSSI du GHT",
         [(s["ch-meaux"], Role.MANAGER), (s["chu-paris"], Role.DECLARANT)],
     )
-    add(
-        "declarant@strasbourg.demo.example.fr", "Lukas", "Muller", "RSSI", [(s["hus-strasbourg"], Role.MANAGER)]
-    )
+    add("declarant@strasbourg.demo.example.fr", "Lukas", "Muller", "RSSI", [(s["hus-strasbourg"], Role.MANAGER)])
     add("declarant@reunion.demo.example.fr", "Aline", "Payet", "Directrice", [(s["clinique-reunion"], Role.MANAGER)])
     add("directrice@ehpad.demo.example.fr", "Monique", "Garcia", "Directrice", [(s["ehpad-toulouse"], Role.MANAGER)])
     add(

@@ -94,7 +94,7 @@ class CaseState(models.TextChoices):
     QUALIFYING = "qualifying", _("En qualification")
     QUALIFIED = "qualified", _("Qualifiée")
     ACCOMPANIMENT = "accompaniment", _("En accompagnement")
-    CLOSED = "closed", _("Close")
+    CLOSED = "closed", _("Clôturée")
     OUT_OF_SCOPE = "out_of_scope", _("Hors du champ")
     DUPLICATE = "duplicate", _("Doublon fusionné")
 

@@ -69,7 +69,7 @@ STRUCTURE_STATUS = {
     CaseState.QUALIFYING: _("En cours d'analyse par la cellule."),
     CaseState.QUALIFIED: _("Analysée par la cellule."),
     CaseState.ACCOMPANIMENT: _("La cellule vous accompagne."),
-    CaseState.CLOSED: _("Close."),
+    CaseState.CLOSED: _("Clôturée : la cellule a clos le dossier."),
     CaseState.OUT_OF_SCOPE: _("Hors du champ des incidents à déclarer : aucune suite n'est nécessaire."),
     CaseState.DUPLICATE: _("Regroupée avec une autre déclaration."),
 }

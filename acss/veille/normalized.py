@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 CVE_ID_RE = re.compile(r"^CVE-\d{4}-\d{4,}$")
 
@@ -44,12 +44,14 @@ class NormalizedItem:
 
 
 def _parse_dt(value) -> datetime | None:
+    """An ISO 8601 date-time; one without an offset (a quarter of the CVE records here) is taken as UTC."""
     if not value:
         return None
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _english(descriptions: list[dict]) -> str:
@@ -83,7 +85,8 @@ def normalize_cve5(record: dict) -> NormalizedItem:
         kind="cve",
         identifier=identifier,
         title=cna.get("title", "") or "",
-        description=_english(cna.get("descriptions", [])),
+        # A rejected record has no description, only its reasons ("DO NOT USE THIS CANDIDATE NUMBER…").
+        description=_english(cna.get("descriptions", []) or cna.get("rejectedReasons", [])),
         published=_parse_dt(meta.get("datePublished")),
         updated=_parse_dt(meta.get("dateUpdated")),
         publisher=(cna.get("providerMetadata") or {}).get("shortName", "") or meta.get("assignerShortName", ""),
@@ -155,7 +158,10 @@ def normalize_csaf(document: dict) -> NormalizedItem:
         if n.get("category") in ("summary", "general") and "CISA Disclaimer" not in (n.get("title") or "")
     ]
     products: list[tuple[dict, list]] = []
-    _walk_branches((document.get("product_tree") or {}).get("branches", []), [], products)
+    product_tree = document.get("product_tree") or {}
+    _walk_branches(product_tree.get("branches", []), [], products)
+    # Products may also be named outside any branch (a document without branches, CSAF 2.0 §3.2.3.2).
+    products += [(product, []) for product in product_tree.get("full_product_names", []) or []]
     for product, path in products:
         vendor = next((name for category, name in path if category == "vendor"), "")
         name = next((name for category, name in path if category == "product_name"), "") or product.get("name", "")

@@ -33,7 +33,7 @@ COUNT = "from acss.declarations.models import Declaration; print(Declaration.obj
 def _pg_names(ctx: BenchContext) -> tuple[str, str]:
     """(admin URL, URL of the benchmark's own database): the shared database is never touched."""
     base = ctx.database_url
-    name = f"acss_bench_{ctx.workdir.name[-8:].lower().replace('-', '_')}"
+    name = f"acss_bench_submit_{abs(hash(str(ctx.workdir))) % 10**8}"  # unique per run: runs may overlap
     return base, base.rsplit("/", 1)[0] + "/" + name
 
 
