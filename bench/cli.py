@@ -18,7 +18,7 @@ from bench import database, machine, registry
 from bench.database import Database
 from bench.load import LoadConfig, LoadResult, run_load
 from bench.registry import BenchContext, Benchmark
-from bench.report import Outcome, RunInfo, markdown, rich_table
+from bench.report import Outcome, RunInfo, markdown, rich_table, rich_timed_table
 from bench.server import GunicornServer, ServerOptions
 from bench.stats import summarize
 
@@ -49,7 +49,9 @@ def _names(text: str) -> list[str]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="bench/run.py", description="Run the HTTP benchmarks against 127.0.0.1.")
+    parser = argparse.ArgumentParser(
+        prog="bench/run.py", description="Run the HTTP benchmarks against 127.0.0.1, and the timed ones."
+    )
     parser.add_argument("--clients", type=_bounded_int(1, MAX_CLIENTS), default=8, help="concurrent clients (8)")
     parser.add_argument(
         "--requests", type=_bounded_int(1, 1_000_000), default=2000, help="measured requests per benchmark (2000)"
@@ -109,6 +111,12 @@ def run_benchmark(
     try:
         if benchmark.prepare is not None:
             benchmark.prepare(ctx)
+        if benchmark.timed is not None:
+            task = bar.add_task(f"{benchmark.name} ({db.engine}, timed)", total=1, errors=0)
+            outcome.timed = benchmark.timed(ctx)
+            outcome.notes += outcome.timed.notes
+            bar.update(task, completed=1)
+            return outcome
         with GunicornServer(benchmark.server(ctx)) as server:
             result = _load(ctx, benchmark, server.port, args, bar)
         outcome.summary = summarize(result)
@@ -164,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     command = shlex.join([Path(sys.executable).name, "bench/run.py", *(argv if argv is not None else sys.argv[1:])])
     info = RunInfo(command, started, machine.describe(), databases, _parameters(args, databases))
     args.output.write_text(markdown(info, outcomes) + "\n")
-    console.print(rich_table(outcomes))
+    if any(not o.benchmark.is_timed for o in outcomes):
+        console.print(rich_table([o for o in outcomes if not o.benchmark.is_timed]))
+    if any(o.benchmark.is_timed for o in outcomes):
+        console.print(rich_timed_table([o for o in outcomes if o.benchmark.is_timed]))
     console.print(f"Written to {args.output}")
     return 1 if any(o.failure for o in outcomes) else 0

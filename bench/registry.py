@@ -1,8 +1,13 @@
 """The benchmark registry: each module of bench/benchmarks/ calls `register(Benchmark(...))` once.
 
-A benchmark says how to prepare its database, which WSGI application to serve (through `BenchContext.server`),
-which request each client sends, and optionally how each client sets itself up (log in, fetch a CSRF token).
-The load generator, the gunicorn runner and the report are shared.
+Two kinds of benchmark:
+- **HTTP** (`server` + `request`): how to prepare its database, which WSGI application to serve (through
+  `BenchContext.server`), which request each client sends, and optionally how each client sets itself up (log in,
+  fetch a CSRF token). The load generator, the gunicorn runner and the report are shared; the result is compared
+  with the HTTP baseline of the same run.
+- **Timed** (`timed`): a function that does some work once (an import, a computation) and returns its
+  `Measure`s, one of them its own *reference* measured in the same run (a bare parse of the same files…); the
+  report gives each measure's throughput and its cost ratio to that reference. No server, no HTTP baseline.
 """
 
 import importlib
@@ -11,7 +16,7 @@ import pkgutil
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.database import Database
@@ -58,17 +63,57 @@ class BenchContext:
 
 
 @dataclass(frozen=True)
+class Measure:
+    """One timed measure of a timed benchmark: `items` (records, files…) done in `seconds`."""
+
+    label: str  # e.g. "import, new records"
+    items: int
+    seconds: float
+    unit: str = "items"  # e.g. "records": the throughput column reads "records/s"
+    reference: bool = False  # the measure the others are compared with (exactly one per result)
+
+    @property
+    def throughput(self) -> float:
+        return self.items / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def cost(self) -> float:
+        """Seconds per item."""
+        return self.seconds / self.items if self.items > 0 else float("inf")
+
+
+@dataclass(frozen=True)
+class TimedResult:
+    measures: list[Measure]
+    notes: list[str] = field(default_factory=list)  # for the report, e.g. whether a target is met
+
+    @property
+    def reference(self) -> Measure | None:
+        return next((m for m in self.measures if m.reference), None)
+
+    def ratio(self, measure: Measure) -> float:
+        """Cost per item relative to the reference: 4.0 means four times the reference's cost per item."""
+        ref = self.reference
+        return measure.cost / ref.cost if ref is not None and ref.cost > 0 else float("nan")
+
+
+@dataclass(frozen=True)
 class Benchmark:
     name: str  # used by --only and in the report
     title: str  # one line, e.g. "Declaration submission over HTTP"
-    description: str  # a few sentences for the report: what one request does
-    server: Callable[[BenchContext], ServerSpec]
-    request: RequestFactory
+    description: str  # a few sentences for the report: what one request (or one timed run) does
+    server: Callable[[BenchContext], ServerSpec] | None = None  # HTTP benchmarks
+    request: RequestFactory | None = None  # HTTP benchmarks
+    timed: Callable[[BenchContext], TimedResult] | None = None  # timed benchmarks, instead of server + request
     setup_client: ClientSetup | None = None
     prepare: Callable[[BenchContext], None] | None = None  # before the server starts: create tables, users...
     check: Callable[[BenchContext, LoadResult], str] | None = None  # after the load, server stopped: a short note
     cleanup: Callable[[BenchContext], None] | None = None  # always, last: drop what prepare made outside workdir
-    baseline: bool = False  # exactly one benchmark is the baseline every other one is compared with
+    baseline: bool = False  # exactly one benchmark is the baseline every other HTTP one is compared with
+
+    @property
+    def is_timed(self) -> bool:
+        return self.timed is not None
 
 
 _REGISTRY: dict[str, Benchmark] = {}
@@ -77,6 +122,11 @@ _REGISTRY: dict[str, Benchmark] = {}
 def register(benchmark: Benchmark) -> Benchmark:
     if benchmark.name in _REGISTRY:
         raise ValueError(f"benchmark {benchmark.name!r} is registered twice")
+    http = benchmark.server is not None and benchmark.request is not None
+    if http == benchmark.is_timed or (benchmark.is_timed and (benchmark.server or benchmark.request)):
+        raise ValueError(f"benchmark {benchmark.name!r} needs either server and request (HTTP) or timed")
+    if benchmark.baseline and benchmark.is_timed:
+        raise ValueError("the baseline is an HTTP benchmark")
     if benchmark.baseline and any(b.baseline for b in _REGISTRY.values()):
         raise ValueError("only one benchmark can be the baseline")
     _REGISTRY[benchmark.name] = benchmark
@@ -103,11 +153,15 @@ def baseline() -> Benchmark:
 
 
 def select(names: list[str]) -> list[Benchmark]:
-    """The benchmarks named (all when none is), always with the baseline first: ratios need it in the same run."""
+    """The benchmarks named (all when none is), with the baseline first when an HTTP benchmark is among them:
+    their ratios need it in the same run (timed benchmarks carry their own reference)."""
     if not names:
         return all_benchmarks()
     unknown = [n for n in names if n not in _REGISTRY]
     if unknown:
         raise LookupError(f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(_REGISTRY)}")
+    chosen = [b for b in all_benchmarks() if b.name in names and not b.baseline]
+    if all(b.is_timed for b in chosen) and not any(_REGISTRY[n].baseline for n in names):
+        return chosen
     base = baseline()
-    return [base, *(b for b in all_benchmarks() if b.name in names and b is not base)]
+    return [base, *(b for b in chosen if b is not base)]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from rich.table import Table
 
 from bench.database import Database
-from bench.registry import Benchmark
+from bench.registry import Benchmark, TimedResult
 from bench.stats import Summary, cost_ratio, p95_ratio
 
 HEADERS = [
@@ -23,6 +23,7 @@ HEADERS = [
     "p95 ratio",
 ]
 TERMINAL_HEADERS = ["Req", "Elapsed s", "req/s", "p50 ms", "p95 ms", "Err", "Cost ratio", "p95 ratio"]
+TIMED_HEADERS = ["Engine", "Measure", "Items", "Elapsed (s)", "Throughput", "Ratio to reference"]
 
 
 @dataclass
@@ -31,7 +32,8 @@ class Outcome:
 
     benchmark: Benchmark
     database: Database
-    summary: Summary | None = None
+    summary: Summary | None = None  # HTTP benchmarks
+    timed: TimedResult | None = None  # timed benchmarks
     notes: list[str] = field(default_factory=list)
     failure: str | None = None
 
@@ -82,10 +84,32 @@ def row(outcome: Outcome, outcomes: list[Outcome]) -> list[str]:
     ]
 
 
-def _table(rows: Iterable[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+def _table(rows: Iterable[list[str]], headers: list[str] = HEADERS) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(cells) + " |" for cells in rows]
     return lines
+
+
+def timed_rows(outcome: Outcome) -> list[list[str]]:
+    """The cells of a timed outcome, one row per measure, in TIMED_HEADERS order."""
+    engine = outcome.database.engine
+    result = outcome.timed
+    if result is None:
+        return [[engine, "failed", "", "", "", ""]]
+    rows = []
+    for measure in result.measures:
+        ratio = "— (reference)" if measure.reference else f"{result.ratio(measure):.2f}"
+        rows.append(
+            [
+                engine,
+                measure.label,
+                f"{measure.items:,}",
+                _number(measure.seconds, 3),
+                f"{_number(measure.throughput)} {measure.unit}/s",
+                ratio,
+            ]
+        )
+    return rows
 
 
 def _key_values(title: str, pairs: list[tuple[str, str]]) -> list[str]:
@@ -95,7 +119,10 @@ def _key_values(title: str, pairs: list[tuple[str, str]]) -> list[str]:
 def _benchmark_section(benchmark: Benchmark, outcomes: list[Outcome]) -> list[str]:
     mine = [o for o in outcomes if o.benchmark is benchmark]
     lines = [f"### `{benchmark.name}`: {benchmark.title}", "", benchmark.description, ""]
-    lines += [*_table(row(o, outcomes) for o in mine), ""]
+    if benchmark.is_timed:
+        lines += [*_table((cells for o in mine for cells in timed_rows(o)), TIMED_HEADERS), ""]
+    else:
+        lines += [*_table(row(o, outcomes) for o in mine), ""]
     for outcome in mine:
         for note in outcome.notes:
             lines.append(f"- {outcome.database.engine}: {note}")
@@ -121,7 +148,9 @@ def markdown(info: RunInfo, outcomes: list[Outcome]) -> str:
         "Throughput counts successful measured requests over the measured phase's elapsed time. Latencies are "
         "those of successful measured requests, seen by the client (p50/p95 interpolated between ranks). "
         "Cost ratio = (1 / throughput) / (1 / baseline throughput), p95 ratio = p95 / baseline p95, both against "
-        "the baseline on the same engine in this run: 3.00 means three times the baseline's cost.",
+        "the baseline on the same engine in this run: 3.00 means three times the baseline's cost. Timed "
+        "(non-HTTP) benchmarks are compared with their own reference measure, taken in the same run: their ratio "
+        "is the cost per item over the reference's cost per item.",
         "",
     ]
     for benchmark in dict.fromkeys(o.benchmark for o in outcomes):
@@ -137,4 +166,15 @@ def rich_table(outcomes: list[Outcome]) -> Table:
     for outcome in outcomes:
         engine, *cells = row(outcome, outcomes)
         table.add_row(f"{outcome.benchmark.name} ({engine})", *cells)
+    return table
+
+
+def rich_timed_table(outcomes: list[Outcome]) -> Table:
+    table = Table(title="Timed benchmarks (ratios: cost per item against each one's reference, same run)")
+    table.add_column("Benchmark (engine)", no_wrap=True)
+    for header in TIMED_HEADERS[1:]:
+        table.add_column(header, justify="left" if header == "Measure" else "right")
+    for outcome in outcomes:
+        for engine, *cells in timed_rows(outcome):
+            table.add_row(f"{outcome.benchmark.name} ({engine})", *cells)
     return table

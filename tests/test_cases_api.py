@@ -164,7 +164,10 @@ def test_the_analyst_takes_a_declaration_from_new_to_closed(world, unescalated, 
         120,
     )
     closed = declarant.get(case_url(decl)).json()
-    assert closed["status"] == "Clôturée : la cellule a clos le dossier." and closed["closure_summary"] == "Restauration depuis les sauvegardes."
+    assert (
+        closed["status"] == "Clôturée : la cellule a clos le dossier."
+        and closed["closure_summary"] == "Restauration depuis les sauvegardes."
+    )
 
     actions = audit_actions(decl)
     for expected in ("case.transition", "case.escalated", "case.note", "case.question", "case.answer"):

@@ -27,6 +27,7 @@ SCHEDULED = {
     "acss.cases.tasks.remind_overdue_qualifications",
     "acss.cases.tasks.remind_unanswered_questions",
     "acss.cases.tasks.retry_pending_notifications",
+    "acss.veille.tasks.veille_import_sources",
 }
 
 
@@ -154,15 +155,15 @@ def test_a_pending_notification_is_retried(world, run):
     assert len(mail.outbox) == 1
 
 
-def test_the_scheduler_enqueues_the_three_tasks_once(db, settings, caplog):
+def test_the_scheduler_enqueues_each_scheduled_task_once(db, settings, caplog):
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
     with caplog.at_level(logging.INFO, logger="acss.scheduler"):
         call_command("acss_scheduler", "--once")
     assert set(DBTaskResult.objects.values_list("task_path", flat=True)) == SCHEDULED
-    assert DBTaskResult.objects.count() == 3
-    assert "3 tâche(s) mise(s) en file" in caplog.text
+    assert DBTaskResult.objects.count() == len(SCHEDULED)
+    assert f"{len(SCHEDULED)} tâche(s) mise(s) en file" in caplog.text
 
 
 def test_the_scheduler_once_runs_the_reminders_with_the_immediate_backend(world, only_a_overdue):
@@ -188,7 +189,7 @@ def test_the_scheduler_loops_until_sigterm(settings, caplog):
             timer.cancel()
     ticks = caplog.text.count("mise(s) en file")
     assert ticks >= 2
-    assert DBTaskResult.objects.count() == 3 * ticks
+    assert DBTaskResult.objects.count() == len(SCHEDULED) * ticks
     assert "SIGTERM" in caplog.text and "arrêté" in caplog.text
     assert signal.getsignal(signal.SIGTERM) == previous  # the handler is given back
 

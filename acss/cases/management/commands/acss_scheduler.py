@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
 from acss.cases.tasks import SCHEDULED_TASKS
+from acss.veille.tasks import SCHEDULED_TASKS as VEILLE_TASKS
 
 logger = logging.getLogger("acss.scheduler")
 
@@ -63,7 +64,7 @@ class Command(BaseCommand):
     def tick(self) -> list[str]:
         """Enqueue every scheduled task once; a failure (database unreachable…) is logged, the loop goes on."""
         enqueued, failed = [], []
-        for task_obj in SCHEDULED_TASKS:
+        for task_obj in (*SCHEDULED_TASKS, *VEILLE_TASKS):
             try:
                 task_obj.enqueue()
             except Exception:  # noqa: BLE001 - one failed tick must not stop the scheduler
