@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from dsfr.forms import DsfrBaseForm
 
-from acss.accounts.models import MembershipStatus, OrganisationKind, User
+from acss.accounts.models import User
 from acss.accounts.selectors import actor_for
 from acss.core.models import IncidentCategory, Region, StructureType
 from acss.declarations.models import Declaration, Situation, SituationUpdate
@@ -112,19 +112,6 @@ def _unassigned_q() -> Q:
 # --------------------------------------------------------------------------------------------------
 # Reads
 # --------------------------------------------------------------------------------------------------
-
-
-def acss_analysts() -> list[User]:
-    """The people of the cell a case can be assigned to (active members of the ACSS organisation)."""
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__organisation__kind=OrganisationKind.ACSS,
-            memberships__status=MembershipStatus.ACTIVE,
-        )
-        .distinct()
-        .order_by("last_name", "first_name", "email")
-    )
 
 
 def case_queue_base(*, user) -> QuerySet[Declaration]:

@@ -18,11 +18,16 @@ from .rules import STRUCTURE_STATUS
 
 
 def acss_analysts() -> QuerySet[User]:
-    return User.objects.filter(
-        memberships__organisation__kind=OrganisationKind.ACSS,
-        memberships__status=MembershipStatus.ACTIVE,
-        is_active=True,
-    ).order_by("last_name")
+    """The people of the cell a case can be assigned to (active members of the ACSS organisation)."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__organisation__kind=OrganisationKind.ACSS,
+            memberships__status=MembershipStatus.ACTIVE,
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "email")
+    )
 
 
 def message_list_visible(*, user, declaration: Declaration) -> QuerySet[Message]:

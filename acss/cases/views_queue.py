@@ -20,7 +20,6 @@ from .queue import (
     BulkAction,
     QueueBulkForm,
     QueueFilterForm,
-    acss_analysts,
     ars_board_counters,
     ars_board_declarations,
     ars_board_regions,
@@ -32,6 +31,7 @@ from .queue import (
     queue_page,
     queue_rows,
 )
+from .selectors_handling import acss_analysts
 
 
 def _done_message(action: str, n: int) -> str:
@@ -47,7 +47,7 @@ def _done_message(action: str, n: int) -> str:
 def queue(request: HttpRequest) -> HttpResponse:
     if not actor_for(request.user).is_acss:
         raise Http404("queue")
-    analysts = acss_analysts()
+    analysts = list(acss_analysts())  # read once, used by both forms
     bulk = QueueBulkForm(request.POST or None, user=request.user, analysts=analysts)
     if request.method == "POST" and bulk.is_valid():
         outcome = queue_bulk_run(user=request.user, data=bulk.cleaned_data, request=request)

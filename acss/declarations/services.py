@@ -121,6 +121,10 @@ def _create(
     request=None,
     action: str,
 ) -> Declaration:
+    """Create a declaration once per idempotency key: a retry, a double click or a race hands back the first."""
+    existing = _existing(idempotency_key)
+    if existing is not None:
+        return existing
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -200,9 +204,6 @@ def quick_alert_submit(
     request=None,
 ) -> Declaration:
     """The first alert: routed at once like a declaration, completed later."""
-    existing = _existing(idempotency_key)
-    if existing is not None:
-        return existing
     fields = {
         "alert_summary": summary,
         "alert_since": since,
@@ -238,9 +239,6 @@ def declaration_submit(
     request=None,
 ) -> Declaration:
     """Submit a full declaration (validated by ``forms.validate_declaration``). Idempotent on its key."""
-    existing = _existing(idempotency_key)
-    if existing is not None:
-        return existing
     fields, m2m = _content(cleaned)
     declaration = _create(
         complete=True,
