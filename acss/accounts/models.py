@@ -56,9 +56,29 @@ class AuthorityCode(models.TextChoices):
     ANSM = "ansm", _("ANSM")
 
 
+class Article(models.TextChoices):
+    """How the name is introduced in the messages (« de » + name); blank: deduced from the name."""
+
+    LE = "le", _("le — « du Centre hospitalier… »")
+    LA = "la", _("la — « de la Clinique… »")
+    L = "l", _("l' — « de l'Hôpital… »")
+    LES = "les", _("les — « des Hôpitaux… »")
+    NONE = "none", _("sans article — « de Saint-Joseph »")
+
+
 class Organisation(models.Model):
     kind = models.CharField(_("nature"), max_length=12, choices=OrganisationKind.choices)
     name = models.CharField(_("nom"), max_length=200)
+    article = models.CharField(
+        _("article du nom"),
+        max_length=4,
+        choices=Article.choices,
+        blank=True,
+        help_text=_(
+            "Pour écrire « du Centre hospitalier… », « de l'EHPAD… » dans les courriels. "
+            "Laissez vide : l'article est déduit du nom."
+        ),
+    )
     email = models.EmailField(_("adresse de contact"), blank=True)
     oncall_email = models.EmailField(
         _("adresse d'astreinte"), blank=True, help_text=_("Prévenue sans délai hors des heures d'ouverture.")

@@ -12,8 +12,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from acss.core.audit import audit_record
+from acss.core.french import de_organisation, organisation_avec_article
 from acss.core.models import Departement, StructureType
 from acss.core.tasks import send_mail_on_commit
 
@@ -32,6 +34,10 @@ from .models import (
 from .selectors import actor_forget
 
 INVITATION_VALIDITY = timedelta(days=7)
+REGISTRATION_OUTCOMES = {
+    "registered": gettext_lazy("nouvelle structure"),
+    "access_requested": gettext_lazy("demande d'accès à une structure déjà inscrite"),
+}
 
 
 def _token_hash(token: str) -> str:
@@ -143,7 +149,7 @@ def structure_register(
                 {
                     "finess_et": finess_et,
                     "name": name,
-                    "outcome": outcome,
+                    "outcome": REGISTRATION_OUTCOMES[outcome],
                     "warnings": finess_warnings,
                     "url": settings.SITE_URL + reverse("accounts:pending_structures"),
                 },
@@ -170,10 +176,18 @@ def structure_verify(*, structure: Structure, by: User, approve: bool, request=N
     )
     if managers:
         send_mail_on_commit(
-            subject=_("[ACSS] Inscription de %(name)s : %(decision)s")
-            % {"name": structure.name, "decision": structure.get_verification_display()},
+            subject=(
+                _("[ACSS] Inscription %(de_name)s validée") if approve else _("[ACSS] Inscription %(de_name)s refusée")
+            )
+            % {"de_name": de_organisation(structure)},
             body=render_to_string(
-                "accounts/email/registration_decided.txt", {"structure": structure, "site_url": settings.SITE_URL}
+                "accounts/email/registration_decided.txt",
+                {
+                    "structure": structure,
+                    "approved": approve,
+                    "contact_email": settings.ACSS_CONTACT_EMAIL,
+                    "site_url": settings.SITE_URL,
+                },
             ),
             to=managers,
         )
@@ -215,7 +229,7 @@ def invitation_create(*, structure: Structure, email: str, role: str, by: User, 
         data={"email": invitation.email, "role": role, "structure": structure.pk},
     )
     send_mail_on_commit(
-        subject=_("[ACSS] Invitation à déclarer pour %(name)s") % {"name": structure.name},
+        subject=_("[ACSS] Invitation à déclarer pour %(name)s") % {"name": organisation_avec_article(structure)},
         body=render_to_string(
             "accounts/email/invitation.txt",
             {

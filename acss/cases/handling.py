@@ -19,6 +19,7 @@ from acss.accounts.models import MembershipStatus, Organisation, OrganisationKin
 from acss.accounts.selectors import actor_for
 from acss.core.audit import audit_record
 from acss.core.calendars import cell_calendar, structure_calendar
+from acss.core.french import de_organisation
 from acss.core.models import IncidentCategory
 from acss.core.tasks import send_mail_on_commit
 from acss.declarations.models import Declaration, Escalation
@@ -257,8 +258,8 @@ def case_escalate(*, case: Case, by: User, authority_code: str, reason: str, req
     )
     if recipients:
         send_mail_on_commit(
-            subject=_("[ACSS] Déclaration %(ref)s transmise : %(name)s")
-            % {"ref": declaration.reference, "name": declaration.structure.name},
+            subject=_("[ACSS] Déclaration %(ref)s %(de_name)s transmise par la cellule ACSS")
+            % {"ref": declaration.reference, "de_name": de_organisation(declaration.structure)},
             body=render_to_string(
                 "cases/email/escalated.txt", {"d": declaration, "escalation": escalation, "site_url": settings.SITE_URL}
             ),
@@ -351,8 +352,12 @@ def question_answer(*, question: Message, by: User, body: str, request=None) -> 
     audit_record(actor=by, action="case.answer", obj=declaration, request=request, data={"message": answer.pk})
     if question.author.email:
         send_mail_on_commit(
-            subject=_("[ACSS] Réponse de la structure sur %(ref)s") % {"ref": declaration.reference},
-            body=render_to_string("cases/email/answer.txt", {"d": declaration, "site_url": settings.SITE_URL}),
+            subject=_("[ACSS] Réponse %(de_name)s à votre question sur %(ref)s")
+            % {"de_name": de_organisation(declaration.structure), "ref": declaration.reference},
+            body=render_to_string(
+                "cases/email/answer.txt",
+                {"d": declaration, "question": question, "answer": answer, "site_url": settings.SITE_URL},
+            ),
             to=[question.author.email],
         )
     return answer

@@ -251,6 +251,8 @@ class NotificationKind(models.TextChoices):
     INFORMATION = "information", _("Information systématique")
     ONCALL = "oncall", _("Astreinte (cellule fermée, incident critique suspecté)")
     ACKNOWLEDGEMENT = "acknowledgement", _("Accusé de réception")
+    COMPLETION = "completion", _("Complément de déclaration")
+    COMPLETION_ACK = "completion_ack", _("Accusé de réception du complément")
 
 
 class NotificationState(models.TextChoices):

@@ -30,7 +30,7 @@ from .models import (
     ReferenceCounter,
     SituationUpdate,
 )
-from .tasks import route_declaration
+from .tasks import route_completion, route_declaration
 from .uploads import upload_check
 
 CONTENT_FIELDS = [
@@ -281,6 +281,7 @@ def declaration_complete(
     case_refresh_provisional(declaration=declaration)
     audit_record(actor=user, action="declaration.completed", obj=declaration, request=request)
     enqueue_on_commit(route_declaration, declaration.pk)  # new facts may add suggestions or on-call alerts
+    enqueue_on_commit(route_completion, declaration.pk)  # what was added, to those informed; its acknowledgement
     return declaration
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from acss.accounts.models import Organisation
@@ -43,7 +44,9 @@ def route_declaration(declaration_id: int) -> int:
             )
             if created:
                 new_ids.append(notification.pk)
-        for ack_to in _acknowledgement_recipients(declaration):
+        # The declaration's acknowledgement goes out at its first routing; a completion has its own (route_completion).
+        acknowledged = declaration.notifications.filter(kind=NotificationKind.ACKNOWLEDGEMENT).exists()
+        for ack_to in [] if acknowledged else _acknowledgement_recipients(declaration):
             notification, created = Notification.objects.get_or_create(
                 declaration=declaration,
                 kind=NotificationKind.ACKNOWLEDGEMENT,
@@ -90,6 +93,8 @@ def _message(notification: Notification) -> EmailMessage:
     template = {
         NotificationKind.ACKNOWLEDGEMENT: "declarations/email/acknowledgement",
         NotificationKind.ONCALL: "declarations/email/oncall",
+        NotificationKind.COMPLETION: "declarations/email/completion",
+        NotificationKind.COMPLETION_ACK: "declarations/email/completion_acknowledgement",
     }.get(notification.kind, "declarations/email/information")
     subject = "".join(render_to_string(f"{template}_subject.txt", context).splitlines())
     return EmailMessage(subject=subject, body=render_to_string(f"{template}.txt", context), to=[notification.recipient])
@@ -124,3 +129,39 @@ def deliver_notification(notification_id: int) -> str:
         state=NotificationState.SENT, sent_at=timezone.now(), last_error=""
     )
     return "sent"
+
+
+@task()
+def route_completion(declaration_id: int) -> int:
+    """A quick alert was completed: those informed of every declaration (routing_plan's INFORMATION recipients)
+    get one message saying what was added, and the declarant and the alternative contact the completion's own
+    acknowledgement. Idempotent: one notification per declaration, kind and recipient."""
+    declaration = Declaration.objects.select_related("structure__departement", "created_by").get(pk=declaration_id)
+    now = timezone.now()
+    informed = [p for p in routing_plan(declaration, at=now).notifications if p.kind == NotificationKind.INFORMATION]
+    planned = [
+        (p.organisation, NotificationKind.COMPLETION, p.recipient, _("complément d'une première alerte"))
+        for p in informed
+    ] + [
+        (None, NotificationKind.COMPLETION_ACK, address, _("accusé de réception du complément"))
+        for address in _acknowledgement_recipients(declaration)
+    ]
+    new_ids = []
+    with transaction.atomic():
+        for organisation, kind, recipient, reason in planned:
+            notification, created = Notification.objects.get_or_create(
+                declaration=declaration,
+                kind=kind,
+                recipient=recipient,
+                defaults={"organisation": organisation, "reason": reason, "created_at": now},
+            )
+            if created:
+                new_ids.append(notification.pk)
+        audit_record(
+            action="declaration.completion_routed",
+            obj=declaration,
+            data={"notifications": [f"{kind}:{recipient}" for _o, kind, recipient, _r in planned]},
+        )
+        for pk in new_ids:
+            transaction.on_commit(lambda pk=pk: deliver_notification.enqueue(pk))
+    return len(new_ids)
