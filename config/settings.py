@@ -5,6 +5,7 @@ production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and the e-mail 
 """
 
 import os
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
@@ -186,6 +187,29 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "0")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "ACSS <ne-pas-repondre@acss.example.fr>")
 ACSS_CONTACT_EMAIL = os.getenv("ACSS_CONTACT_EMAIL", "cert@acss.example.fr")
 ACSS_HOTLINE = os.getenv("ACSS_HOTLINE", "+33 1 00 00 00 00")
+# Every notification carries a fixed Message-ID under this domain (the sender's by default), so that a second
+# sending after a crash is recognisable as the same message.
+ACSS_MESSAGE_ID_DOMAIN = os.getenv("ACSS_MESSAGE_ID_DOMAIN", "") or (
+    parseaddr(DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "acss.example.fr"
+)
+# A blocked SMTP connection must not outlive a notification's lease (seconds).
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "60")
+
+# Leases (docs/decisions.md, 2026-11-30): work left in flight by a worker that died is taken up again by the
+# scheduler once its lease has expired. A notification "sending" for longer than its lease is sent again (same
+# Message-ID); a task RUNNING for longer than its lease is put back in the queue, at most ACSS_TASK_MAX_CLAIMS times.
+ACSS_NOTIFICATION_LEASE_SECONDS = envint("ACSS_NOTIFICATION_LEASE_SECONDS", str(5 * 60))
+ACSS_TASK_LEASE_SECONDS = envint("ACSS_TASK_LEASE_SECONDS", str(30 * 60))
+ACSS_TASK_LEASES = {
+    # Longer than the import's own stale-run limit (acss.veille.tasks.STALE_AFTER, 6 hours).
+    "acss.veille.tasks.veille_import_sources": envint("ACSS_VEILLE_TASK_LEASE_SECONDS", str(7 * 3600)),
+}
+ACSS_TASK_MAX_CLAIMS = envint("ACSS_TASK_MAX_CLAIMS", "5")
+
+# On-call alerts: re-sent when not acknowledged within ACSS_ONCALL_ACK_MINUTES, then sent to the on-call point's
+# deputy address ACSS_ONCALL_DEPUTY_MINUTES after the reminder.
+ACSS_ONCALL_ACK_MINUTES = envint("ACSS_ONCALL_ACK_MINUTES", "15")
+ACSS_ONCALL_DEPUTY_MINUTES = envint("ACSS_ONCALL_DEPUTY_MINUTES", "15")
 
 # Security headers. HTTPS settings follow DEBUG so that `check --deploy` is clean in production.
 SECURE_CONTENT_TYPE_NOSNIFF = True

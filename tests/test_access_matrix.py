@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from acss.declarations.models import Notification, NotificationKind
+from acss.declarations.oncall import ack_token
 from acss.veille.models import Vulnerability
 
 PERSONAS = [
@@ -56,6 +59,17 @@ SEES_STRUCTURE_A = ["declarant_a", "manager_a", "group_officer", "ars_idf", "ana
 WRITES_DECL_A = ["declarant_a", "manager_a", "group_officer", "analyst"]
 # Who may declare: people of a verified structure; on behalf, ACSS (any) and an ARS (its region's).
 DECLARES = ["declarant_a", "manager_a", "declarant_b", "group_officer", "ars_idf", "analyst"]
+
+
+def oncall_ack_kwargs(world) -> dict:
+    alert = Notification.objects.create(
+        declaration=world.decl_a,
+        kind=NotificationKind.ONCALL,
+        recipient="astreinte@acss.example.fr",
+        reason="cellule fermée",
+        created_at=timezone.now(),
+    )
+    return {"pk": alert.pk, "token": ack_token(alert)}
 
 
 @dataclass
@@ -105,6 +119,8 @@ RULES: dict[str, Rule] = {
     "declarations:attachment": Rule(
         only(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference, "pk": w.attachment_a.pk}
     ),
+    # The on-call acknowledgement: no login, the token in the link is the access (wrong tokens: test_oncall).
+    "declarations:oncall_ack": Rule(everyone(200), oncall_ack_kwargs),
     "cases:sheet_list": Rule(everyone(200)),
     "cases:sheet_detail": Rule(everyone(200), lambda w: {"slug": "rancongiciel"}),
     "cases:sheet_versions": Rule(everyone(200), lambda w: {"slug": "rancongiciel"}),

@@ -27,6 +27,7 @@ SCHEDULED = {
     "acss.cases.tasks.remind_overdue_qualifications",
     "acss.cases.tasks.remind_unanswered_questions",
     "acss.cases.tasks.retry_pending_notifications",
+    "acss.declarations.tasks.escalate_oncall_alerts",
     "acss.veille.tasks.veille_import_sources",
 }
 

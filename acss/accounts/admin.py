@@ -27,7 +27,7 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "region", "authority_code", "email", "oncall_email"]
+    list_display = ["name", "kind", "region", "authority_code", "email", "oncall_email", "oncall_deputy_email"]
     list_filter = ["kind"]
     search_fields = ["name"]
 

@@ -84,6 +84,11 @@ class Organisation(models.Model):
         _("adresse d'astreinte"), blank=True, help_text=_("Prévenue sans délai hors des heures d'ouverture.")
     )
     oncall_phone = models.CharField(_("téléphone d'astreinte"), max_length=30, blank=True)
+    oncall_deputy_email = models.EmailField(
+        _("adresse du suppléant d'astreinte"),
+        blank=True,
+        help_text=_("Prévenue quand l'astreinte n'a pas accusé réception d'une alerte, après un rappel."),
+    )
     region = models.OneToOneField(
         "core.Region",
         null=True,

@@ -1,7 +1,8 @@
 """The organisations every installation has: the cell, the authorities, one ARS per region.
 
 Their addresses are placeholders for the operator to set (admin); on-call addresses are the ones
-alerted out of hours (issue 3's routing).
+alerted out of hours (issue 3's routing), deputy addresses the ones alerted when the on-call does not
+acknowledge an alert.
 """
 
 from acss.core.referential import REGIONS
@@ -11,6 +12,13 @@ ACSS_CELL = {
     "email": "cert@acss.example.fr",
     "oncall_email": "astreinte@acss.example.fr",
 }
+ACSS_CELL_ONCALL_DEPUTY = "astreinte-suppleant@acss.example.fr"
+FSSI_ONCALL_DEPUTY = "astreinte-suppleant-fssi@sg.example.fr"
+
+
+def ars_oncall_deputy(region_code: str) -> str:
+    return f"astreinte-suppleant-ars{region_code}@ars.example.fr"
+
 
 AUTHORITIES = [
     # code, name, systematic information (sees every declaration), e-mail, on-call e-mail
@@ -44,3 +52,15 @@ def load_organisations(apps) -> None:
                 "oncall_email": f"astreinte-ars{code}@ars.example.fr",
             },
         )
+
+
+def load_oncall_deputies(apps) -> None:
+    """Give every on-call point a deputy placeholder, without overwriting an address the operator has set."""
+    Organisation = apps.get_model("accounts", "Organisation")
+    Organisation.objects.filter(kind="acss", oncall_deputy_email="").update(oncall_deputy_email=ACSS_CELL_ONCALL_DEPUTY)
+    Organisation.objects.filter(kind="authority", authority_code="fssi", oncall_deputy_email="").update(
+        oncall_deputy_email=FSSI_ONCALL_DEPUTY
+    )
+    for ars in Organisation.objects.filter(kind="ars", oncall_deputy_email="").exclude(region_id=None):
+        ars.oncall_deputy_email = ars_oncall_deputy(ars.region_id)
+        ars.save(update_fields=["oncall_deputy_email"])

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from email.utils import make_msgid
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django_tasks import task
@@ -19,10 +21,22 @@ def enqueue_on_commit(task_obj: Any, *args: Any, **kwargs: Any) -> None:
 
 
 @task(queue_name="mail")
-def send_mail_task(*, subject: str, body: str, to: list[str], reply_to: list[str] | None = None) -> int:
-    message = EmailMessage(subject=subject, body=body, to=to, reply_to=reply_to or None)
+def send_mail_task(
+    *, subject: str, body: str, to: list[str], reply_to: list[str] | None = None, message_id: str = ""
+) -> int:
+    """Send one e-mail. ``message_id`` is fixed when it is enqueued: a run taken up again after a worker died
+    sends the same message, never a second one with another Message-ID."""
+    headers = {"Message-ID": message_id} if message_id else None
+    message = EmailMessage(subject=subject, body=body, to=to, reply_to=reply_to or None, headers=headers)
     return message.send()
 
 
 def send_mail_on_commit(*, subject: str, body: str, to: list[str], reply_to: list[str] | None = None) -> None:
-    enqueue_on_commit(send_mail_task, subject=str(subject), body=body, to=list(to), reply_to=reply_to)
+    enqueue_on_commit(
+        send_mail_task,
+        subject=str(subject),
+        body=body,
+        to=list(to),
+        reply_to=reply_to,
+        message_id=make_msgid(domain=settings.ACSS_MESSAGE_ID_DOMAIN),
+    )

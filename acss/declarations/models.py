@@ -10,7 +10,9 @@ series of ``SituationUpdate`` rows.
 from __future__ import annotations
 
 import uuid
+from email.utils import make_msgid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -260,10 +262,31 @@ class NotificationState(models.TextChoices):
     SENDING = "sending", _("En cours d'envoi")
     SENT = "sent", _("Envoyée")
     FAILED = "failed", _("Échec définitif")
+    CANCELLED = "cancelled", _("Annulée (alerte acquittée)")
+
+
+class OncallStep(models.IntegerChoices):
+    """The escalation of an on-call alert that nobody acknowledges: each step is its own notification."""
+
+    ALERT = 0, _("alerte")
+    REMINDER = 1, _("rappel")
+    DEPUTY = 2, _("suppléant")
+
+
+def new_message_id() -> str:
+    """A Message-ID fixed at the notification's creation: every sending of it carries this one."""
+    return make_msgid(domain=settings.ACSS_MESSAGE_ID_DOMAIN)
 
 
 class Notification(models.Model):
-    """One message to one recipient about one declaration: recorded, retried with back-off, sent once."""
+    """One message to one recipient about one declaration: recorded, retried with back-off, one Message-ID.
+
+    ``claimed_at`` is when a worker moved it to "sending"; a notification left "sending" longer than
+    ``ACSS_NOTIFICATION_LEASE_SECONDS`` (its worker died) is sent again by the scheduler, with the same
+    ``message_id``. An on-call alert (``step`` 0) that nobody acknowledges is followed by a reminder (step 1)
+    and a message to the deputy (step 2), each a row of its own pointing to the alert (``original``); the
+    acknowledgement is recorded on the alert.
+    """
 
     declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="notifications")
     organisation = models.ForeignKey(
@@ -279,14 +302,34 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField()
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True, default=new_message_id, editable=False)
+    original = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="escalations")
+    step = models.PositiveSmallIntegerField(_("étape"), choices=OncallStep.choices, default=OncallStep.ALERT)
+    acknowledged_at = models.DateTimeField(_("acquittée le"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_by_name = models.CharField(_("acquittée par"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("notification")
         constraints = [
-            models.UniqueConstraint(fields=["declaration", "kind", "recipient"], name="one_notification_per_recipient")
+            models.UniqueConstraint(
+                fields=["declaration", "kind", "recipient"],
+                condition=Q(original__isnull=True),
+                name="one_notification_per_recipient",
+            ),
+            models.UniqueConstraint(
+                fields=["original", "step"], condition=Q(original__isnull=False), name="one_notification_per_step"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "claimed_at"], name="notification_state_claimed"),
+            models.Index(fields=["kind", "created_at"], name="notification_kind_created"),
         ]
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_oncall
 
 app_name = "declarations"
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("declarations/<str:reference>/complements/", views.addendum_new, name="addendum"),
     path("declarations/<str:reference>/situation/", views.situation_new, name="situation"),
     path("declarations/<str:reference>/pieces-jointes/<int:pk>/", views.attachment_download, name="attachment"),
+    path("astreinte/<int:pk>/<str:token>/", views_oncall.oncall_ack, name="oncall_ack"),
 ]

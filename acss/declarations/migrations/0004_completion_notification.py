@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('declarations', '0002_intake'),
+        ('declarations', '0003_notification_lease_oncall'),
     ]
 
     operations = [

@@ -1,9 +1,11 @@
 """Enqueue the handling's periodic tasks: ``manage.py acss_scheduler [--once] [--interval 60]``.
 
-A small loop, one tick every ``--interval`` seconds: each tick enqueues the reminders and the retry of
-pending notifications (``acss.cases.tasks.SCHEDULED_TASKS``) for the workers (``manage.py db_worker``) to run.
-Several schedulers may run on several machines: enqueuing twice is harmless, the tasks deduplicate.
-SIGTERM or SIGINT stops the loop between two ticks.
+A small loop, one tick every ``--interval`` seconds. Each tick first takes up, itself, what workers that died
+left in flight (``reclaim_expired_leases``: tasks RUNNING and notifications "sending" past their lease) — in
+this process rather than through the queue it repairs — then enqueues the reminders, the retry of pending
+notifications, the escalation of on-call alerts and the watch's import for the workers (``manage.py db_worker``).
+Several schedulers may run on several machines: reclaiming is made of conditional updates, enqueuing twice is
+harmless, the tasks deduplicate. SIGTERM or SIGINT stops the loop between two ticks.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
 from acss.cases.tasks import SCHEDULED_TASKS
+from acss.declarations.tasks import SCHEDULED_TASKS as DECLARATION_TASKS
+from acss.declarations.tasks import reclaim_expired_leases
 from acss.veille.tasks import SCHEDULED_TASKS as VEILLE_TASKS
 
 logger = logging.getLogger("acss.scheduler")
@@ -62,9 +66,17 @@ class Command(BaseCommand):
             logger.info("planificateur : arrêté")
 
     def tick(self) -> list[str]:
-        """Enqueue every scheduled task once; a failure (database unreachable…) is logged, the loop goes on."""
+        """Reclaim expired leases, then enqueue every scheduled task once; a failure (database unreachable…)
+        is logged, the loop goes on."""
+        try:
+            reclaimed = reclaim_expired_leases.call()
+        except Exception:  # noqa: BLE001 - one failed tick must not stop the scheduler
+            logger.exception("planificateur : impossible de reprendre les baux expirés")
+        else:
+            if any(reclaimed.values()):
+                logger.warning("planificateur : baux expirés repris %s", reclaimed)
         enqueued, failed = [], []
-        for task_obj in (*SCHEDULED_TASKS, *VEILLE_TASKS):
+        for task_obj in (*SCHEDULED_TASKS, *DECLARATION_TASKS, *VEILLE_TASKS):
             try:
                 task_obj.enqueue()
             except Exception:  # noqa: BLE001 - one failed tick must not stop the scheduler

@@ -1,0 +1,205 @@
+"""Nothing is lost when a worker dies: a real ``db_worker`` process is killed (SIGKILL) while it delivers.
+
+The worker shares the test database (PostgreSQL: the test database itself; SQLite: a file copy of the
+in-memory test database that this process then uses too). E-mails go through a slow file backend
+(tests/support/slow_mail.py), so that a kill lands in the middle of a delivery. Leases are shortened through
+settings; the scheduler's reclaim runs in this process.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from email import message_from_bytes
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+
+from acss.declarations.models import Declaration, Notification, NotificationState
+from acss.declarations.tasks import reclaim_expired_leases
+
+from .intake_helpers import api_payload
+
+MAIL_DELAY = 0.4  # seconds per message in the slow backend
+# Where, within a message's delivery, each kill lands: before the message reaches the "server", or after it
+# did but before the worker recorded it as sent.
+KILL_AT = (0.2, 0.75, 0.4, 0.9)
+DECLARATIONS = 3
+DEADLINE = 150  # seconds for the whole test, whatever happens
+
+
+def _shared_database_url(tmp_path: Path):
+    """A DATABASE_URL for another process to reach the test database, and a function to undo what it took."""
+    params = connection.settings_dict
+    if connection.vendor == "postgresql":
+        auth = quote(params["USER"] or "")
+        if params.get("PASSWORD"):
+            auth += ":" + quote(params["PASSWORD"])
+        host = f"{params.get('HOST') or 'localhost'}:{params.get('PORT') or 5432}"
+        return f"postgres://{auth}@{host}/{quote(params['NAME'])}", lambda: None
+    if connection.vendor != "sqlite":
+        pytest.skip(f"no way to share a {connection.vendor} test database with a worker process")
+    # The in-memory test database dies with its last connection, and Django never closes it: keep that
+    # connection aside, copy the database into a file, and use the file from here on, like the worker.
+    path = tmp_path / "shared.sqlite3"
+    connection.ensure_connection()
+    memory, memory_name = connection.connection, params["NAME"]
+    with sqlite3.connect(path) as copy:
+        memory.backup(copy)
+    copy.close()
+    connection.connection = None
+    params["NAME"] = str(path)
+
+    def restore() -> None:
+        connection.close()
+        params["NAME"] = memory_name
+        connection.connection = memory
+
+    return f"sqlite:///{path}", restore
+
+
+class Workers:
+    """``manage.py db_worker`` processes, each killed or stopped before the test ends."""
+
+    def __init__(self, env: dict[str, str], logs: Path):
+        self.env, self.logs, self.started = env, logs, []
+
+    def start(self) -> subprocess.Popen:
+        log = open(self.logs / f"worker-{len(self.started)}.log", "wb")  # noqa: SIM115 - closed in stop_all
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.1"]
+            + ["--no-startup-delay", "--no-reload", "--verbosity", "1"],
+            cwd=django_settings.BASE_DIR,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.started.append((process, log))
+        return process
+
+    def stop_all(self) -> None:
+        for process, log in self.started:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
+            log.close()
+
+    def output(self) -> str:
+        return "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(self.logs.glob("worker-*.log")))
+
+
+def wait_for(condition, *, until: float, what: str, workers: Workers, step: float = 0.05):
+    while time.monotonic() < until:
+        value = condition()
+        if value:
+            return value
+        time.sleep(step)
+    pytest.fail(f"timed out waiting for {what}\n{workers.output()}")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_worker_killed_while_delivering_loses_nothing_and_sends_nothing_twice(world, settings, tmp_path):
+    started = time.monotonic()
+    until = started + DEADLINE
+    url, restore = _shared_database_url(tmp_path)
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    (tmp_path / "var").mkdir()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+        "EMAIL_BACKEND": "tests.support.slow_mail.EmailBackend",
+        "ACSS_TEST_MAIL_DIR": str(mail_dir),
+        "ACSS_TEST_MAIL_DELAY": str(MAIL_DELAY),
+        "ACSS_VAR_DIR": str(tmp_path / "var"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    workers = Workers(env, tmp_path)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
+    settings.ACSS_NOTIFICATION_LEASE_SECONDS = 2
+    settings.ACSS_TASK_LEASE_SECONDS = 3
+    settings.ACSS_TASK_LEASES = {}
+    try:
+        # The world was created before the copy; the declarations are submitted through the API, in the shared
+        # database: each enqueues its routing, which records the notifications and enqueues their deliveries.
+        api = world.api("declarant_a")
+        for number in range(DECLARATIONS):
+            response = api.post(
+                reverse("api:declaration_list"),
+                api_payload(world.structure_a),
+                content_type="application/json",
+                HTTP_IDEMPOTENCY_KEY=f"crash-{number}",
+            )
+            assert response.status_code == 201, response.content
+        assert DBTaskResult.objects.filter(status="READY").count() == DECLARATIONS
+
+        stuck: set[int] = set()  # notifications a kill left "sending"
+        for fraction in KILL_AT:
+            worker = workers.start()
+            # Kill it in the middle of a delivery it started (not one an earlier worker left behind).
+            wait_for(
+                lambda stuck=frozenset(stuck): (
+                    Notification.objects.filter(state=NotificationState.SENDING).exclude(pk__in=stuck).exists()
+                ),
+                until=until,
+                what="a delivery",
+                workers=workers,
+            )
+            time.sleep(MAIL_DELAY * fraction)
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(timeout=10)
+            stuck |= set(Notification.objects.filter(state=NotificationState.SENDING).values_list("pk", flat=True))
+        assert stuck, "no kill landed during a delivery"
+        assert DBTaskResult.objects.filter(status="RUNNING").exists()  # what a dead worker leaves behind
+
+        workers.start()
+
+        def everything_done() -> bool:
+            reclaim_expired_leases.call()  # what the scheduler does at every tick
+            failed = DBTaskResult.objects.filter(status="FAILED").first()
+            assert failed is None, f"{failed.task_path}: {failed.traceback}"
+            routed = Declaration.objects.filter(notifications__isnull=False).distinct().count() == DECLARATIONS
+            return (
+                routed
+                and not DBTaskResult.objects.exclude(status="SUCCESSFUL").exists()
+                and not Notification.objects.exclude(state=NotificationState.SENT).exists()
+            )
+
+        wait_for(everything_done, until=until, what="every notification sent", workers=workers, step=0.5)
+    finally:
+        workers.stop_all()
+
+    try:
+        notifications = {n.message_id: n for n in Notification.objects.all()}
+        assert len(notifications) >= DECLARATIONS * 5  # the ARS, ACSS, the FSSI, two acknowledgements each
+        assert stuck <= {n.pk for n in notifications.values()}
+        # Workers died holding tasks; each was taken up again by another worker and none is left running.
+        assert DBTaskResult.objects.filter(status="RUNNING").count() == 0
+        assert any(len(worker_ids) > 1 for worker_ids in DBTaskResult.objects.values_list("worker_ids", flat=True))
+
+        sent = [message_from_bytes(p.read_bytes()) for p in mail_dir.glob("*.eml")]
+        copies = Counter(m["Message-ID"] for m in sent)
+        # Every notification reached its recipient, and only ever under its own one Message-ID.
+        assert set(copies) == set(notifications)
+        for message in sent:
+            assert message["To"] == notifications[message["Message-ID"]].recipient
+        # A message sent but not recorded before the kill went again: the same message, recognisably.
+        print(f"{len(sent)} e-mails for {len(notifications)} notifications, {time.monotonic() - started:.1f} s")
+    finally:
+        restore()
