@@ -33,6 +33,7 @@ from .forms import (
     validate_declaration,
 )
 from .models import DeclarationDraft
+from .review import review_sections
 from .selectors import (
     attachment_get_visible,
     declaration_can_add,
@@ -45,6 +46,7 @@ from .selectors import (
     draft_list_for_user,
     structures_for_declaring,
 )
+from .uploads import max_upload_label
 
 PARIS = ZoneInfo("Europe/Paris")
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
@@ -305,6 +307,7 @@ def draft_step(request: HttpRequest, key: uuid.UUID, step: int) -> HttpResponse:
             "next_title": STEPS[step].step_title if step < len(STEPS) else _("Vérification et envoi"),
             "is_files_step": step == len(STEPS),
             "draft_files": draft.attachments.all() if step == len(STEPS) else [],
+            "max_upload": max_upload_label(),
         },
     )
 
@@ -322,7 +325,8 @@ def _store_files(request: HttpRequest, draft: DeclarationDraft, form) -> bool:
 
 def _review(request: HttpRequest, draft: DeclarationDraft) -> HttpResponse:
     structures = structures_for_declaring(user=request.user)
-    cleaned, errors = validate_declaration(as_form_data(draft.data), structures=structures, tz=_tz(draft.structure))
+    tz = _tz(draft.structure)
+    cleaned, errors = validate_declaration(as_form_data(draft.data), structures=structures, tz=tz)
     steps_in_error = sorted({n for n, f in enumerate(STEPS, start=1) for name in errors if name in f.base_fields})
     return render(
         request,
@@ -330,13 +334,15 @@ def _review(request: HttpRequest, draft: DeclarationDraft) -> HttpResponse:
         {
             "title": _("Déclaration — vérification et envoi"),
             "draft": draft,
-            "cleaned": cleaned,
+            "sections": []
+            if errors
+            else review_sections(cleaned, structures=structures, tz=tz, files=draft.attachments.all()),
             "errors": errors,
             "steps_in_error": steps_in_error,
             "steps": list(iter_step_titles()),
             "step": REVIEW_STEP,
             "total": REVIEW_STEP,
-            "files": draft.attachments.all(),
+            "step_title": _("Vérification et envoi"),
         },
     )
 
