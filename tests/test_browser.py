@@ -328,7 +328,7 @@ def test_the_analyst_takes_the_ransomware_declaration_from_new_to_closed(demo, b
     page.get_by_role("button", name="Prendre en charge (qualification)").click()
     page.get_by_role("button", name="Qualifier", exact=True).click()
     form = page.locator("#acc-qualify")
-    form.get_by_label("3 — grave").check()
+    form.get_by_label("3 – Grave").check()
     form.get_by_label("Grave", exact=True).check()
     form.get_by_label("Oui", exact=True).check()
     form.get_by_label("Justification").fill("Urgences en mode dégradé, rançongiciel confirmé.")
@@ -357,7 +357,7 @@ def test_the_analyst_takes_the_ransomware_declaration_from_new_to_closed(demo, b
     close.get_by_label("Synthèse").fill("Restauration depuis les sauvegardes ; remédiation terminée.")
     close.get_by_label("Cause racine").fill("Hameçonnage d'un compte administrateur.")
     close.get_by_role("button", name="Clore le dossier").click()
-    page.get_by_text("Enregistré.").wait_for()
+    page.get_by_text("Dossier clos.").wait_for()
     case = Case.objects.get(declaration__reference=ref)
     assert (case.state, case.criticity, case.legal_level, case.sanitary_impact_confirmed) == (
         "closed",

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from acss.core.forms import AcssForm
 from acss.core.models import IncidentCategory
 
-from .models import LegalLevel
+from .models import Criticity, LegalLevel
 
 
 class ReflexSheetRevisionForm(AcssForm):
@@ -40,7 +40,7 @@ class QualifyForm(AcssForm):
         label=_("Criticité"),
         coerce=int,
         widget=forms.RadioSelect,
-        choices=[(1, _("1 — mineur")), (2, _("2 — significatif")), (3, _("3 — grave")), (4, _("4 — majeur"))],
+        choices=Criticity.choices,
     )
     legal_level = forms.ChoiceField(
         label=_("Niveau légal (article D.1111-16-2 du CSP)"), choices=LegalLevel.choices, widget=forms.RadioSelect

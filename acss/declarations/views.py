@@ -32,7 +32,7 @@ from .forms import (
     step_kwargs,
     validate_declaration,
 )
-from .models import DeclarationDraft
+from .models import DeclarationDraft, Situation
 from .review import review_sections
 from .selectors import (
     attachment_get_visible,
@@ -75,9 +75,8 @@ def _kept_notice(request: HttpRequest, had_files: bool) -> None:
 @login_required
 @require_safe
 def declaration_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(declaration_with_state(declaration_list_visible(user=request.user)), 50).get_page(
-        request.GET.get("page")
-    )
+    declarations = declaration_with_state(declaration_list_visible(user=request.user).select_related("case"))
+    page = Paginator(declarations, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "declarations/list.html",
@@ -436,7 +435,7 @@ def addendum_new(request: HttpRequest, reference: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("files", exc)
         else:
-            messages.success(request, _("Complément ajouté à la déclaration."))
+            messages.success(request, _("Complément ajouté à la déclaration %(ref)s.") % {"ref": declaration.reference})
             return redirect("declarations:detail", reference=reference)
     return render(
         request,
@@ -464,7 +463,11 @@ def situation_new(request: HttpRequest, reference: str) -> HttpResponse:
             idempotency_key=f"situation:{request.user.pk}:{key}"[:64],
             **form.cleaned_data,
         )
-        messages.success(request, _("Situation mise à jour."))
+        messages.success(
+            request,
+            _("Point de situation enregistré : %(situation)s.")
+            % {"situation": Situation(form.cleaned_data["situation"]).label.lower()},
+        )
         return redirect("declarations:detail", reference=reference)
     return render(
         request,
