@@ -300,8 +300,8 @@ def test_analyst_pages(demo, tab, axe, subtests):
             check_page(tab, axe, path)
 
 
-def _logged_in(browser, site, email: str, path: str, *, second_factor: bool) -> Tab:
-    context = browser.new_context(base_url=site, locale="fr-FR")
+def _logged_in(browser, site, email: str, path: str, *, second_factor: bool, viewport: dict | None = None) -> Tab:
+    context = browser.new_context(base_url=site, locale="fr-FR", **({"viewport": viewport} if viewport else {}))
     context.set_default_timeout(TIMEOUT_MS)
     tab = Tab(context.new_page(), site)
     submit_password(tab, email, path)
@@ -368,3 +368,52 @@ def test_the_analyst_takes_the_ransomware_declaration_from_new_to_closed(demo, b
     assert case.declaration.escalations.get().authority.authority_code == "dgs"
     for tab in (dgs, analyst, declarant):
         tab.page.context.close()
+
+
+# The main navigation's geometry: its items on one row, each label on one line, nothing overflowing.
+NAV_GEOMETRY = """
+() => {
+  const list = document.querySelector("#fr-navigation .fr-nav__list");
+  const items = [...list.children];
+  const entries = items.map((item) => item.querySelector(":scope > .fr-nav__link, :scope > .fr-nav__btn"));
+  const lines = (element) => {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+  };
+  return {
+    rows: new Set(items.map((item) => Math.round(item.getBoundingClientRect().top))).size,
+    wrapped: entries.filter((entry) => lines(entry) > 1).map((entry) => entry.textContent.trim()),
+    listOverflow: list.scrollWidth - list.clientWidth,
+    pageOverflow: document.documentElement.scrollWidth - window.innerWidth,
+    current: [...list.querySelectorAll("[aria-current]")].map((e) => `${e.getAttribute("aria-current")}:${e.textContent.trim()}`),
+  };
+}
+"""
+
+
+def test_the_staff_navigation_fits_at_1366_px(demo, browser, site):
+    """The analyst's navigation (the widest) holds on one row at 1366 px, each label on one line, with one current
+    item; its "Cellule ACSS" menu opens with the DSFR's script under our CSP."""
+    analyst = _logged_in(
+        browser, site, ANALYST, "/acss/dossiers/", second_factor=True, viewport={"width": 1366, "height": 900}
+    )
+    page = analyst.page
+    page.wait_for_url(re.compile("/acss/dossiers/$"))
+    page.wait_for_function(DSFR_RUNNING, timeout=5_000)
+    geometry = page.evaluate(NAV_GEOMETRY)
+    assert geometry["rows"] == 1, geometry
+    assert geometry["wrapped"] == [], geometry
+    assert geometry["listOverflow"] <= 0 and geometry["pageOverflow"] <= 0, geometry
+    assert geometry["current"] == ["true:Cellule ACSS", "page:File des dossiers"], geometry
+
+    button = page.locator("#fr-navigation").get_by_role("button", name="Cellule ACSS")
+    menu = page.locator("#menu-cellule")
+    assert not menu.is_visible()
+    button.click()
+    menu.get_by_role("link", name="Veille").wait_for(state="visible")
+    assert button.get_attribute("aria-expanded") == "true"
+    menu.get_by_role("link", name="Veille").click()
+    page.wait_for_url(re.compile("/acss/veille/$"))
+    assert page.evaluate(NAV_GEOMETRY)["current"] == ["true:Cellule ACSS", "page:Veille"]
+    page.context.close()

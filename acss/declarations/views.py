@@ -80,8 +80,23 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "declarations/list.html",
-        {"title": _("Déclarations"), "page": page, "drafts": draft_list_for_user(user=request.user)},
+        {
+            "title": _("Déclarations"),
+            "page": page,
+            "drafts": draft_list_for_user(user=request.user),
+            "declare_label": _declare_label(request.user),
+        },
     )
+
+
+def _declare_label(user) -> str | None:
+    """The button to declare: for the people of a structure; on behalf of one, for ACSS and the ARS."""
+    actor = actor_for(user)
+    if actor.is_declarant:
+        return _("Déclarer un incident")
+    if actor.is_acss or actor.ars_region_codes:
+        return _("Saisir une déclaration pour le compte d'une structure")
+    return None
 
 
 @login_required
