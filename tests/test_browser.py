@@ -328,9 +328,10 @@ def test_the_analyst_takes_the_ransomware_declaration_from_new_to_closed(demo, b
     page.get_by_role("button", name="Prendre en charge (qualification)").click()
     page.get_by_role("button", name="Qualifier", exact=True).click()
     form = page.locator("#acc-qualify")
-    form.get_by_label("3 – Grave").check()
-    form.get_by_label("Grave", exact=True).check()
-    form.get_by_label("Oui", exact=True).check()
+    # DSFR radios: the label draws the button and takes the click, as for a person.
+    form.get_by_text("3 – Grave", exact=True).click()
+    form.get_by_text("Grave", exact=True).click()
+    form.get_by_text("Oui", exact=True).click()
     form.get_by_label("Justification").fill("Urgences en mode dégradé, rançongiciel confirmé.")
     form.get_by_role("button", name="Enregistrer la qualification").click()
     page.get_by_role("button", name="Transmettre à une autorité").click()
@@ -417,3 +418,30 @@ def test_the_staff_navigation_fits_at_1366_px(demo, browser, site):
     page.wait_for_url(re.compile("/acss/veille/$"))
     assert page.evaluate(NAV_GEOMETRY)["current"] == ["true:Cellule ACSS", "page:Veille"]
     page.context.close()
+
+
+def test_the_declarant_reviews_a_draft_and_finds_the_first_alert_under_declarer(demo, tab, axe):
+    """The review step (answers in words, DSFR tables) passes the page checks; « Envoyer une première alerte » is
+    in the « Déclarer » menu."""
+    from acss.accounts.models import Structure, User
+    from acss.accounts.selectors import actor_for
+    from acss.declarations.models import DeclarationDraft
+
+    from .intake_helpers import full_data
+
+    user = User.objects.get(email=DECLARANT)
+    structure = Structure.objects.get(pk=min(actor_for(user).structure_ids))
+    data = {k: (True if v == "on" else v) for k, v in full_data(structure).items()}
+    draft = DeclarationDraft.objects.create(owner=user, structure=structure, data=data, step=5)
+    review = f"/declarer/brouillons/{draft.key}/etape/6/"
+
+    tab.page.set_viewport_size({"width": 1366, "height": 900})
+    submit_password(tab, DECLARANT, review)
+    landed_on(tab, review)
+    check_page(tab, axe, review)
+    page = tab.page
+    assert page.get_by_role("row", name="Fonctionnement de la structure Fonctionnement en mode dégradé").is_visible()
+    assert page.evaluate(NAV_GEOMETRY)["current"] == ["true:Déclarer", "page:Déclarer un incident"]
+    page.locator("#fr-navigation").get_by_role("button", name="Déclarer").click()
+    page.locator("#menu-declarer").get_by_role("link", name="Envoyer une première alerte").click()
+    page.wait_for_url(re.compile("/declarer/alerte/$"))
