@@ -48,8 +48,10 @@ def test_rejected_attachments_leave_nothing_behind(world, name, content, message
 
 def test_an_oversized_file_is_refused(world, settings):
     settings.ACSS_MAX_UPLOAD_BYTES = 1024
-    response = post_addendum(world.client("declarant_a"), world, SimpleUploadedFile("gros.pdf", PDF + b"0" * 2048))
-    assert "la limite est de 1,0" in response.content.decode()
+    response = post_addendum(world.client("declarant_a"), world, SimpleUploadedFile("gros.pdf", PDF.ljust(2560, b"0")))
+    html = response.content.decode()
+    assert "pèse 2,5\u00a0Ko : la limite est de 1\u00a0Ko par fichier" in html
+    assert "1\u00a0Ko au plus par fichier" in html  # the field's help: the same unit
 
 
 def test_accepted_files_are_hashed_stored_under_a_random_name_and_downloaded(world, settings):

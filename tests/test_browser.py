@@ -300,8 +300,8 @@ def test_analyst_pages(demo, tab, axe, subtests):
             check_page(tab, axe, path)
 
 
-def _logged_in(browser, site, email: str, path: str, *, second_factor: bool) -> Tab:
-    context = browser.new_context(base_url=site, locale="fr-FR")
+def _logged_in(browser, site, email: str, path: str, *, second_factor: bool, viewport: dict | None = None) -> Tab:
+    context = browser.new_context(base_url=site, locale="fr-FR", **({"viewport": viewport} if viewport else {}))
     context.set_default_timeout(TIMEOUT_MS)
     tab = Tab(context.new_page(), site)
     submit_password(tab, email, path)
@@ -328,9 +328,10 @@ def test_the_analyst_takes_the_ransomware_declaration_from_new_to_closed(demo, b
     page.get_by_role("button", name="Prendre en charge (qualification)").click()
     page.get_by_role("button", name="Qualifier", exact=True).click()
     form = page.locator("#acc-qualify")
-    form.get_by_label("3 — grave").check()
-    form.get_by_label("Grave", exact=True).check()
-    form.get_by_label("Oui", exact=True).check()
+    # DSFR radios: the label draws the button and takes the click, as for a person.
+    form.get_by_text("3 – Grave", exact=True).click()
+    form.get_by_text("Grave", exact=True).click()
+    form.get_by_text("Oui", exact=True).click()
     form.get_by_label("Justification").fill("Urgences en mode dégradé, rançongiciel confirmé.")
     form.get_by_role("button", name="Enregistrer la qualification").click()
     page.get_by_role("button", name="Transmettre à une autorité").click()
@@ -357,7 +358,7 @@ def test_the_analyst_takes_the_ransomware_declaration_from_new_to_closed(demo, b
     close.get_by_label("Synthèse").fill("Restauration depuis les sauvegardes ; remédiation terminée.")
     close.get_by_label("Cause racine").fill("Hameçonnage d'un compte administrateur.")
     close.get_by_role("button", name="Clore le dossier").click()
-    page.get_by_text("Enregistré.").wait_for()
+    page.get_by_text("Dossier clos.").wait_for()
     case = Case.objects.get(declaration__reference=ref)
     assert (case.state, case.criticity, case.legal_level, case.sanitary_impact_confirmed) == (
         "closed",
@@ -368,3 +369,79 @@ def test_the_analyst_takes_the_ransomware_declaration_from_new_to_closed(demo, b
     assert case.declaration.escalations.get().authority.authority_code == "dgs"
     for tab in (dgs, analyst, declarant):
         tab.page.context.close()
+
+
+# The main navigation's geometry: its items on one row, each label on one line, nothing overflowing.
+NAV_GEOMETRY = """
+() => {
+  const list = document.querySelector("#fr-navigation .fr-nav__list");
+  const items = [...list.children];
+  const entries = items.map((item) => item.querySelector(":scope > .fr-nav__link, :scope > .fr-nav__btn"));
+  const lines = (element) => {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+  };
+  return {
+    rows: new Set(items.map((item) => Math.round(item.getBoundingClientRect().top))).size,
+    wrapped: entries.filter((entry) => lines(entry) > 1).map((entry) => entry.textContent.trim()),
+    listOverflow: list.scrollWidth - list.clientWidth,
+    pageOverflow: document.documentElement.scrollWidth - window.innerWidth,
+    current: [...list.querySelectorAll("[aria-current]")].map((e) => `${e.getAttribute("aria-current")}:${e.textContent.trim()}`),
+  };
+}
+"""
+
+
+def test_the_staff_navigation_fits_at_1366_px(demo, browser, site):
+    """The analyst's navigation (the widest) holds on one row at 1366 px, each label on one line, with one current
+    item; its "Cellule ACSS" menu opens with the DSFR's script under our CSP."""
+    analyst = _logged_in(
+        browser, site, ANALYST, "/acss/dossiers/", second_factor=True, viewport={"width": 1366, "height": 900}
+    )
+    page = analyst.page
+    page.wait_for_url(re.compile("/acss/dossiers/$"))
+    page.wait_for_function(DSFR_RUNNING, timeout=5_000)
+    geometry = page.evaluate(NAV_GEOMETRY)
+    assert geometry["rows"] == 1, geometry
+    assert geometry["wrapped"] == [], geometry
+    assert geometry["listOverflow"] <= 0 and geometry["pageOverflow"] <= 0, geometry
+    assert geometry["current"] == ["true:Cellule ACSS", "page:File des dossiers"], geometry
+
+    button = page.locator("#fr-navigation").get_by_role("button", name="Cellule ACSS")
+    menu = page.locator("#menu-cellule")
+    assert not menu.is_visible()
+    button.click()
+    menu.get_by_role("link", name="Veille").wait_for(state="visible")
+    assert button.get_attribute("aria-expanded") == "true"
+    menu.get_by_role("link", name="Veille").click()
+    page.wait_for_url(re.compile("/acss/veille/$"))
+    assert page.evaluate(NAV_GEOMETRY)["current"] == ["true:Cellule ACSS", "page:Veille"]
+    page.context.close()
+
+
+def test_the_declarant_reviews_a_draft_and_finds_the_first_alert_under_declarer(demo, tab, axe):
+    """The review step (answers in words, DSFR tables) passes the page checks; « Envoyer une première alerte » is
+    in the « Déclarer » menu."""
+    from acss.accounts.models import Structure, User
+    from acss.accounts.selectors import actor_for
+    from acss.declarations.models import DeclarationDraft
+
+    from .intake_helpers import full_data
+
+    user = User.objects.get(email=DECLARANT)
+    structure = Structure.objects.get(pk=min(actor_for(user).structure_ids))
+    data = {k: (True if v == "on" else v) for k, v in full_data(structure).items()}
+    draft = DeclarationDraft.objects.create(owner=user, structure=structure, data=data, step=5)
+    review = f"/declarer/brouillons/{draft.key}/etape/6/"
+
+    tab.page.set_viewport_size({"width": 1366, "height": 900})
+    submit_password(tab, DECLARANT, review)
+    landed_on(tab, review)
+    check_page(tab, axe, review)
+    page = tab.page
+    assert page.get_by_role("row", name="Fonctionnement de la structure Fonctionnement en mode dégradé").is_visible()
+    assert page.evaluate(NAV_GEOMETRY)["current"] == ["true:Déclarer", "page:Déclarer un incident"]
+    page.locator("#fr-navigation").get_by_role("button", name="Déclarer").click()
+    page.locator("#menu-declarer").get_by_role("link", name="Envoyer une première alerte").click()
+    page.wait_for_url(re.compile("/declarer/alerte/$"))

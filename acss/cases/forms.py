@@ -1,13 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
 
+from acss.core.forms import AcssForm
 from acss.core.models import IncidentCategory
 
-from .models import LegalLevel
+from .models import Criticity, LegalLevel
 
 
-class ReflexSheetRevisionForm(DsfrBaseForm):
+class ReflexSheetRevisionForm(AcssForm):
     body = forms.CharField(
         label=_("Texte de la fiche (Markdown)"),
         help_text=_(
@@ -35,12 +35,12 @@ class ReflexSheetRevisionForm(DsfrBaseForm):
 # --------------------------------------------------------------------------------------------------
 
 
-class QualifyForm(DsfrBaseForm):
+class QualifyForm(AcssForm):
     criticity = forms.TypedChoiceField(
         label=_("Criticité"),
         coerce=int,
         widget=forms.RadioSelect,
-        choices=[(1, _("1 — mineur")), (2, _("2 — significatif")), (3, _("3 — grave")), (4, _("4 — majeur"))],
+        choices=Criticity.choices,
     )
     legal_level = forms.ChoiceField(
         label=_("Niveau légal (article D.1111-16-2 du CSP)"), choices=LegalLevel.choices, widget=forms.RadioSelect
@@ -67,7 +67,7 @@ class QualifyForm(DsfrBaseForm):
     justification = forms.CharField(label=_("Justification"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 
 
-class CloseForm(DsfrBaseForm):
+class CloseForm(AcssForm):
     summary = forms.CharField(label=_("Synthèse"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000)
     root_cause = forms.CharField(
         label=_("Cause racine"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
@@ -77,11 +77,11 @@ class CloseForm(DsfrBaseForm):
     provider = forms.CharField(label=_("Prestataire en cause"), max_length=200, required=False)
 
 
-class ReasonForm(DsfrBaseForm):
+class ReasonForm(AcssForm):
     reason = forms.CharField(label=_("Motif"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
 
 
-class EscalateForm(DsfrBaseForm):
+class EscalateForm(AcssForm):
     authority_code = forms.ChoiceField(
         label=_("Autorité"),
         choices=[
@@ -94,13 +94,13 @@ class EscalateForm(DsfrBaseForm):
     reason = forms.CharField(label=_("Motif"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
 
 
-class MergeForm(DsfrBaseForm):
+class MergeForm(AcssForm):
     into = forms.CharField(
         label=_("Référence de la déclaration principale"), max_length=20, help_text=_("Par exemple ACSS-2026-000123.")
     )
 
 
-class AssignForm(DsfrBaseForm):
+class AssignForm(AcssForm):
     analyst = forms.ModelChoiceField(label=_("Analyste"), queryset=None, required=False, empty_label=_("Personne"))
 
     def __init__(self, *args, analysts=None, **kwargs):
@@ -108,5 +108,5 @@ class AssignForm(DsfrBaseForm):
         self.fields["analyst"].queryset = analysts
 
 
-class MessageForm(DsfrBaseForm):
+class MessageForm(AcssForm):
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}), max_length=20000)

@@ -24,7 +24,7 @@ from acss.core.models import IncidentCategory
 from acss.core.tasks import send_mail_on_commit
 from acss.declarations.models import Declaration, Escalation
 
-from .models import Case, CaseState, Message, MessageKind
+from .models import Case, CaseState, Criticity, Message, MessageKind
 from .rules import answer_business_days, provisional_criticity, qualification_hours, transition_allowed
 
 
@@ -138,8 +138,11 @@ def case_qualify(
     _require_acss(by)
     if not justification.strip():
         raise HandlingError(_("La justification de la qualification est obligatoire."))
-    if criticity not in (1, 2, 3, 4):
-        raise HandlingError(_("La criticité va de 1 (mineur) à 4 (majeur)."))
+    if criticity not in Criticity.values:
+        raise HandlingError(
+            _("La criticité va de « %(low)s » à « %(high)s ».")
+            % {"low": Criticity.MINOR.label, "high": Criticity.MAJOR.label}
+        )
     case = _locked(case)
     _transition(
         case,

@@ -102,6 +102,15 @@ class CaseState(models.TextChoices):
 OPEN_STATES = (CaseState.NEW, CaseState.QUALIFYING, CaseState.QUALIFIED, CaseState.ACCOMPANIMENT)
 
 
+class Criticity(models.IntegerChoices):
+    """The one scale of criticity, for the provisional one, the analyst's, the queue and the ARS board."""
+
+    MINOR = 1, _("1 – Mineur")
+    SIGNIFICANT = 2, _("2 – Significatif")
+    SERIOUS = 3, _("3 – Grave")
+    MAJOR = 4, _("4 – Majeur")
+
+
 class LegalLevel(models.TextChoices):
     SIGNIFICANT = "significant", _("Significatif")
     SERIOUS = "serious", _("Grave")
@@ -112,8 +121,10 @@ class Case(models.Model):
 
     declaration = models.OneToOneField("declarations.Declaration", on_delete=models.CASCADE, related_name="case")
     state = models.CharField(_("état"), max_length=14, choices=CaseState.choices, default=CaseState.NEW)
-    provisional_criticity = models.PositiveSmallIntegerField(_("criticité provisoire"), default=1)
-    criticity = models.PositiveSmallIntegerField(_("criticité"), null=True, blank=True)
+    provisional_criticity = models.PositiveSmallIntegerField(
+        _("criticité provisoire"), choices=Criticity.choices, default=Criticity.MINOR
+    )
+    criticity = models.PositiveSmallIntegerField(_("criticité"), choices=Criticity.choices, null=True, blank=True)
     legal_level = models.CharField(_("niveau légal"), max_length=12, choices=LegalLevel.choices, blank=True)
     justification = models.TextField(_("justification de la qualification"), blank=True)
     sanitary_impact_confirmed = models.BooleanField(_("impact sanitaire confirmé"), null=True, blank=True)
@@ -190,6 +201,15 @@ class Case(models.Model):
     @property
     def effective_criticity(self) -> int:
         return self.criticity or self.provisional_criticity
+
+    @property
+    def criticity_label(self) -> str:
+        """« 3 – Grave »: the analyst's criticity, else the provisional one (``criticity_is_provisional``)."""
+        return str(Criticity(self.effective_criticity).label)
+
+    @property
+    def criticity_is_provisional(self) -> bool:
+        return self.criticity is None
 
 
 class MessageKind(models.TextChoices):

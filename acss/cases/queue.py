@@ -41,7 +41,7 @@ from acss.declarations.models import Declaration, Situation, SituationUpdate
 from acss.declarations.selectors import declaration_get_visible, declaration_list_visible, declaration_with_state
 
 from .handling import HandlingError, case_assign, case_merge, question_ask
-from .models import OPEN_STATES, CaseState
+from .models import OPEN_STATES, CaseState, Criticity
 
 QUEUE_PAGE_SIZE = 50
 BOARD_PAGE_SIZE = 50
@@ -49,12 +49,7 @@ STATE_OPEN = ""  # the default of the state filter: every open state
 STATE_ALL = "all"
 ANALYST_ME = "me"
 ANALYST_NONE = "none"
-CRITICITY_LABELS = {
-    4: gettext_lazy("4 — majeur"),
-    3: gettext_lazy("3 — grave"),
-    2: gettext_lazy("2 — significatif"),
-    1: gettext_lazy("1 — mineur"),
-}
+CRITICITY_LABELS = {c.value: c.label for c in sorted(Criticity, reverse=True)}  # the filter: highest first
 DEGRADED_SITUATIONS = (Situation.DEGRADED, Situation.INTERRUPTED)
 
 

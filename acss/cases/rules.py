@@ -6,12 +6,14 @@ computed from what the structure declared and drives the deadlines until an anal
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
-from .models import CaseState
+from .models import OPEN_STATES, CaseState
 
 TRANSITIONS: dict[str, set[str]] = {
     CaseState.NEW: {CaseState.QUALIFYING, CaseState.OUT_OF_SCOPE, CaseState.DUPLICATE},
@@ -73,3 +75,31 @@ STRUCTURE_STATUS = {
     CaseState.OUT_OF_SCOPE: _("Hors du champ des incidents à déclarer : aucune suite n'est nécessaire."),
     CaseState.DUPLICATE: _("Regroupée avec une autre déclaration."),
 }
+
+
+@dataclass(frozen=True)
+class DisplayStatus:
+    """Where a declaration stands, in one word for lists and badges; ``level`` is the DSFR badge's colour."""
+
+    label: str
+    level: str  # "info", "warning", "success" or "" (grey)
+
+
+CLOSED_LEVELS = {CaseState.CLOSED: "success", CaseState.OUT_OF_SCOPE: "", CaseState.DUPLICATE: ""}
+
+
+def declaration_status(declaration) -> DisplayStatus:
+    """The one status shown for a declaration: the case's state once it is closed, out of scope or merged;
+    before that, a first alert still to complete; else « Déposée » until the cell takes it, then the case's state.
+    Reads ``declaration.case`` (select it with the declaration in lists)."""
+    try:
+        case = declaration.case
+    except ObjectDoesNotExist:
+        case = None
+    if case is not None and case.state not in OPEN_STATES:
+        return DisplayStatus(str(case.get_state_display()), CLOSED_LEVELS.get(case.state, ""))
+    if declaration.is_quick_alert_pending:
+        return DisplayStatus(str(_("Alerte à compléter")), "warning")
+    if case is None or case.state == CaseState.NEW:
+        return DisplayStatus(str(_("Déposée")), "info")
+    return DisplayStatus(str(case.get_state_display()), "info")

@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
 from acss.accounts.models import MembershipStatus, OrganisationKind, User
 from acss.accounts.selectors import actor_for
 from acss.core.calendars import cnil_deadline, nis2_deadlines
 from acss.declarations.models import Declaration
+from acss.declarations.selectors import declaration_list_visible
 
-from .models import Case, Message, MessageKind
+from .models import OPEN_STATES, Case, Message, MessageKind
 from .rules import STRUCTURE_STATUS
 
 
@@ -105,4 +106,31 @@ def handling_view(*, user, declaration: Declaration) -> HandlingView | None:
         thread=thread,
         open_questions=open_questions,
         clocks=regulatory_clocks(declaration, timezone.now()),
+    )
+
+
+def questions_awaiting_answer(*, user, now: datetime | None = None) -> QuerySet[Message]:
+    """The open questions the person is expected to answer: on the declarations of the structures they act for
+    (read through the visibility filter), the nearest deadline first; ``overdue`` when it has passed."""
+    actor = actor_for(user)
+    if not actor.structure_ids:
+        return Message.objects.none()
+    mine = declaration_list_visible(user=user).filter(structure_id__in=actor.structure_ids)
+    return (
+        Message.objects.filter(kind=MessageKind.QUESTION, answered_at__isnull=True, declaration__in=mine.values("pk"))
+        .select_related("declaration__structure__departement", "author", "author_organisation")
+        .annotate(overdue=ExpressionWrapper(Q(answer_due_at__lt=now or timezone.now()), output_field=BooleanField()))
+        .order_by(F("answer_due_at").asc(nulls_last=True), "created_at", "pk")
+    )
+
+
+def cases_assigned_to(*, user) -> QuerySet[Declaration]:
+    """The open cases assigned to the person (an analyst), the nearest qualification deadline first."""
+    if not actor_for(user).is_acss:
+        return Declaration.objects.none()
+    return (
+        declaration_list_visible(user=user)
+        .filter(case__assigned_to=user, case__state__in=OPEN_STATES)
+        .select_related("case")
+        .order_by(F("case__qualification_due_at").asc(nulls_last=True), "pk")
     )

@@ -11,8 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from acss.accounts.models import OrganisationKind
 from acss.declarations.models import Declaration
 from acss.declarations.selectors import declaration_get_visible
 
@@ -50,6 +52,37 @@ def _back(reference: str) -> HttpResponse:
     return redirect(f"/declarations/{reference}/#traitement")
 
 
+# What each action did, in the words of the success message.
+ACTION_DONE = {
+    "take": _lazy("Dossier pris en charge : la qualification commence."),
+    "qualify": _lazy("Qualification enregistrée."),
+    "accompany": _lazy("Accompagnement de la structure commencé."),
+    "close": _lazy("Dossier clos."),
+    "out_of_scope": _lazy("Dossier classé hors du champ."),
+    "resolved": _lazy("Incident déclaré résolu : la cellule va clore le dossier."),
+}
+ESCALATED_TO = {
+    "dgs": _lazy("Dossier transmis à la DGS."),
+    "ansm": _lazy("Dossier transmis à l'ANSM."),
+    "anssi": _lazy("Dossier transmis à l'ANSSI."),
+    "fssi": _lazy("Dossier transmis au FSSI."),
+}
+
+
+def action_done_message(action: str, data: dict) -> str:
+    """The success message of an action on a case: what was done, to whom."""
+    if action == "escalate":
+        return str(ESCALATED_TO.get(data.get("authority_code"), _("Dossier transmis.")))
+    if action == "assign":
+        analyst = data.get("analyst")
+        if analyst is None:
+            return _("Assignation retirée : le dossier n'est plus suivi par un analyste.")
+        return _("Dossier assigné à %(name)s.") % {"name": analyst.display_name}
+    if action == "merge":
+        return _("Dossier fusionné comme doublon de la déclaration %(ref)s.") % {"ref": data.get("into", "")}
+    return str(ACTION_DONE[action])
+
+
 @login_required
 @require_POST
 def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
@@ -81,6 +114,7 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
         elif action == "merge":
             into = declaration_get_visible(user=user, reference=data["into"].strip().upper())
             handling.case_merge(case=case, by=user, into=into, request=request)
+            data = {**data, "into": into.reference}
         elif action == "escalate":
             handling.case_escalate(case=case, by=user, request=request, **data)
         elif action == "resolved":
@@ -93,7 +127,7 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
         _keep(request, reference, action)
         messages.error(request, str(exc))
         return _back(reference)
-    messages.success(request, _("Enregistré."))
+    messages.success(request, action_done_message(action, data))
     return _back(reference)
 
 
@@ -109,6 +143,7 @@ def message_post(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, _("Message non envoyé : il est vide."))
         return _back(reference)
     body = form.cleaned_data["body"]
+    question = None
     try:
         if kind == MessageKind.QUESTION:
             handling.question_ask(declaration=declaration, by=request.user, body=body, request=request)
@@ -127,5 +162,17 @@ def message_post(request: HttpRequest, reference: str) -> HttpResponse:
         _keep(request, reference, action)
         messages.error(request, str(exc))
         return _back(reference)
-    messages.success(request, _("Message envoyé."))
+    messages.success(request, message_sent(kind, question if kind == MessageKind.ANSWER else None))
     return _back(reference)
+
+
+def message_sent(kind: str, question: Message | None = None) -> str:
+    """The success message of a message posted on the thread: what it was, who receives it."""
+    if kind == MessageKind.QUESTION:
+        return _("Question envoyée à la structure.")
+    if kind == MessageKind.NOTE:
+        return _("Note interne ajoutée (visible de la cellule seulement).")
+    organisation = question.author_organisation if question is not None else None
+    if organisation is None or organisation.kind == OrganisationKind.ACSS:
+        return _("Réponse envoyée à la cellule.")
+    return _("Réponse envoyée à %(name)s.") % {"name": organisation.name}

@@ -44,10 +44,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @login_required
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
+    from acss.cases.selectors_handling import cases_assigned_to, questions_awaiting_answer
+
     actor = actor_for(request.user)
     context = {
         "title": _("Mon espace"),
         "actor": actor,
+        "questions": questions_awaiting_answer(user=request.user)[:50],
+        "assigned": cases_assigned_to(user=request.user)[:50],
         "structures": structure_list_for_user(user=request.user),
         "pending_structures": structure_list_pending(user=request.user)[:20],
         "memberships": request.user.memberships.select_related("organisation").order_by("organisation__name"),

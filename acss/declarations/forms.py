@@ -13,12 +13,15 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
 
+from acss.core.forms import AcssForm
 from acss.core.models import AffectedSystem, DataCategory, IncidentCategory, Vector
 
 from .models import HandlingState, Origin, PatientSafety, Scope, Situation
+from .uploads import max_upload_label
 
 PHONE_RE = re.compile(r"^\+?[0-9 .()\-]{6,25}$")
 FUTURE_TOLERANCE = timedelta(minutes=10)
@@ -57,7 +60,7 @@ class LocalDateTimeField(forms.DateTimeField):
         super().__init__(**kwargs)
 
 
-class StepForm(DsfrBaseForm):
+class StepForm(AcssForm):
     """A step of the declaration. ``tz`` is the structure's time zone, used to read typed dates."""
 
     step_title: str = ""
@@ -318,14 +321,23 @@ class MultipleFileField(forms.FileField):
         return super().clean(data, initial)
 
 
-class AddendumForm(DsfrBaseForm):
+def _upload_help() -> str:
+    return gettext("%(limit)s au plus par fichier. Aucune donnée identifiant un patient.") % {
+        "limit": max_upload_label()
+    }
+
+
+upload_help = lazy(_upload_help, str)  # read at rendering: the limit is a setting
+
+
+class AddendumForm(AcssForm):
     kind = forms.ChoiceField(
         label=_("Nature"),
         choices=[("new_fact", _("Fait nouveau")), ("correction", _("Correction"))],
         widget=forms.RadioSelect,
     )
     body = forms.CharField(label=_("Texte"), widget=forms.Textarea(attrs={"rows": 5}), max_length=20000, required=False)
-    files = MultipleFileField(label=_("Pièces jointes (facultatif)"), required=False)
+    files = MultipleFileField(label=_("Pièces jointes (facultatif)"), required=False, help_text=upload_help())
 
     def clean(self):
         data = super().clean()

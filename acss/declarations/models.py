@@ -151,6 +151,21 @@ class Declaration(models.Model):
     def is_quick_alert_pending(self) -> bool:
         return self.completed_at is None
 
+    @property
+    def display_status(self):
+        """Where it stands, for lists and badges (``acss.cases.rules.declaration_status``)."""
+        from acss.cases.rules import declaration_status
+
+        return declaration_status(self)
+
+    @property
+    def intake_kind(self) -> str:
+        """How it came in: "alert" (a first alert, not completed yet), "completion" (a first alert completed since)
+        or "declaration" (the full declaration at once)."""
+        if self.completed_at is None:
+            return "alert"
+        return "completion" if self.alert_summary else "declaration"
+
 
 class ReferenceCounter(models.Model):
     """The last reference number given in a year; locked while giving the next one."""

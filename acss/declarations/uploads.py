@@ -16,8 +16,9 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from acss.core.formats import file_size
 
 BINARY_TYPES = {
     "application/pdf": {".pdf"},
@@ -50,13 +51,18 @@ def max_upload_size() -> int:
     return getattr(settings, "ACSS_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 
 
+def max_upload_label() -> str:
+    """The limit as the pages and the error messages write it (« 20 Mo »)."""
+    return file_size(max_upload_size())
+
+
 def upload_check(upload: UploadedFile) -> CheckedUpload:
     """Validate an upload on its content; raise ValidationError with a French message naming the file."""
     name = upload.name or "fichier"
     if upload.size > max_upload_size():
         raise ValidationError(
             _("« %(name)s » pèse %(size)s : la limite est de %(limit)s par fichier.")
-            % {"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(max_upload_size())},
+            % {"name": name, "size": file_size(upload.size), "limit": max_upload_label()},
             code="too_big",
         )
     if upload.size == 0:

@@ -32,7 +32,8 @@ from .forms import (
     step_kwargs,
     validate_declaration,
 )
-from .models import DeclarationDraft
+from .models import DeclarationDraft, Situation
+from .review import review_sections
 from .selectors import (
     attachment_get_visible,
     declaration_can_add,
@@ -45,6 +46,7 @@ from .selectors import (
     draft_list_for_user,
     structures_for_declaring,
 )
+from .uploads import max_upload_label
 
 PARIS = ZoneInfo("Europe/Paris")
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
@@ -73,14 +75,28 @@ def _kept_notice(request: HttpRequest, had_files: bool) -> None:
 @login_required
 @require_safe
 def declaration_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(declaration_with_state(declaration_list_visible(user=request.user)), 50).get_page(
-        request.GET.get("page")
-    )
+    declarations = declaration_with_state(declaration_list_visible(user=request.user).select_related("case"))
+    page = Paginator(declarations, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "declarations/list.html",
-        {"title": _("Déclarations"), "page": page, "drafts": draft_list_for_user(user=request.user)},
+        {
+            "title": _("Déclarations"),
+            "page": page,
+            "drafts": draft_list_for_user(user=request.user),
+            "declare_label": _declare_label(request.user),
+        },
     )
+
+
+def _declare_label(user) -> str | None:
+    """The button to declare: for the people of a structure; on behalf of one, for ACSS and the ARS."""
+    actor = actor_for(user)
+    if actor.is_declarant:
+        return _("Déclarer un incident")
+    if actor.is_acss or actor.ars_region_codes:
+        return _("Saisir une déclaration pour le compte d'une structure")
+    return None
 
 
 @login_required
@@ -305,6 +321,7 @@ def draft_step(request: HttpRequest, key: uuid.UUID, step: int) -> HttpResponse:
             "next_title": STEPS[step].step_title if step < len(STEPS) else _("Vérification et envoi"),
             "is_files_step": step == len(STEPS),
             "draft_files": draft.attachments.all() if step == len(STEPS) else [],
+            "max_upload": max_upload_label(),
         },
     )
 
@@ -322,7 +339,8 @@ def _store_files(request: HttpRequest, draft: DeclarationDraft, form) -> bool:
 
 def _review(request: HttpRequest, draft: DeclarationDraft) -> HttpResponse:
     structures = structures_for_declaring(user=request.user)
-    cleaned, errors = validate_declaration(as_form_data(draft.data), structures=structures, tz=_tz(draft.structure))
+    tz = _tz(draft.structure)
+    cleaned, errors = validate_declaration(as_form_data(draft.data), structures=structures, tz=tz)
     steps_in_error = sorted({n for n, f in enumerate(STEPS, start=1) for name in errors if name in f.base_fields})
     return render(
         request,
@@ -330,13 +348,15 @@ def _review(request: HttpRequest, draft: DeclarationDraft) -> HttpResponse:
         {
             "title": _("Déclaration — vérification et envoi"),
             "draft": draft,
-            "cleaned": cleaned,
+            "sections": []
+            if errors
+            else review_sections(cleaned, structures=structures, tz=tz, files=draft.attachments.all()),
             "errors": errors,
             "steps_in_error": steps_in_error,
             "steps": list(iter_step_titles()),
             "step": REVIEW_STEP,
             "total": REVIEW_STEP,
-            "files": draft.attachments.all(),
+            "step_title": _("Vérification et envoi"),
         },
     )
 
@@ -430,7 +450,7 @@ def addendum_new(request: HttpRequest, reference: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("files", exc)
         else:
-            messages.success(request, _("Complément ajouté à la déclaration."))
+            messages.success(request, _("Complément ajouté à la déclaration %(ref)s.") % {"ref": declaration.reference})
             return redirect("declarations:detail", reference=reference)
     return render(
         request,
@@ -458,7 +478,11 @@ def situation_new(request: HttpRequest, reference: str) -> HttpResponse:
             idempotency_key=f"situation:{request.user.pk}:{key}"[:64],
             **form.cleaned_data,
         )
-        messages.success(request, _("Situation mise à jour."))
+        messages.success(
+            request,
+            _("Point de situation enregistré : %(situation)s.")
+            % {"situation": Situation(form.cleaned_data["situation"]).label.lower()},
+        )
         return redirect("declarations:detail", reference=reference)
     return render(
         request,

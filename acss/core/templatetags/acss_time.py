@@ -3,6 +3,7 @@
     {% load acss_time %}
     {{ decl.submitted_at|structure_local:decl.structure|date:"d/m/Y H:i" }} ({{ decl.submitted_at|tz_label:decl.structure }})
     {{ at|in_tz:"Indian/Reunion"|date:"d/m/Y H:i" }}
+    {{ decl.submitted_at|long_local:decl.structure }}  → 30 novembre 2026 à 08 h 10, heure de Paris (UTC+1)
 
 The zone argument may be a structure (``.departement.timezone``), a département (``.timezone``), a
 ``ZoneInfo`` or a zone name; anything else falls back to Europe/Paris. Like Django's ``timezone`` filter,
@@ -17,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import template
 from django.utils import timezone
+from django.utils.dates import MONTHS
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -104,3 +107,27 @@ def tz_label(value: Any, structure: Any) -> str:
     offset = dt.astimezone(zone).utcoffset() or timedelta(0)
     place = ZONE_LABELS.get(zone.key, zone.key.rsplit("/", 1)[-1].replace("_", " "))
     return f"heure de {place} ({format_offset(offset)})"
+
+
+def long_date_time(value: Any, zone: Any) -> str:
+    """« 30 novembre 2026 à 08 h 10 » (« 1er décembre … » on the first) in the given zone; "" if not a datetime."""
+    dt = _aware(value)
+    if dt is None:
+        return ""
+    local = dt.astimezone(zone_of(zone))
+    day = _("1er") if local.day == 1 else str(local.day)
+    return _("%(day)s %(month)s %(year)s à %(hour)s h %(minute)s") % {
+        "day": day,
+        "month": MONTHS[local.month],
+        "year": local.year,
+        "hour": f"{local.hour:02d}",
+        "minute": f"{local.minute:02d}",
+    }
+
+
+@register.filter
+def long_local(value: Any, structure: Any) -> str:
+    """The instant in words in the structure's local time, with the zone: « 30 novembre 2026 à 08 h 10, heure de
+    Paris (UTC+1) »."""
+    text = long_date_time(value, structure)
+    return f"{text}, {tz_label(value, structure)}" if text else ""

@@ -1,0 +1,195 @@
+"""The main navigation and "Mon espace": one current item, the "Déclarer" menu for the people of a verified
+structure only, the questions waiting for the person's answer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from acss.cases import handling
+from acss.cases.models import Message
+from acss.core.templatetags.acss_time import long_local
+
+from .html_helpers import attr, elements, find_id, page_tree, text
+
+DECLARER = ["Envoyer une première alerte", "Déclarer un incident"]
+
+
+def nav_of(html: str):
+    nav = find_id(page_tree(html), "fr-navigation")
+    assert nav is not None
+    return nav
+
+
+def current_of(html: str) -> tuple[list[str], list[str]]:
+    """(links marked aria-current="page", menu buttons marked aria-current="true") in the main navigation."""
+    nav = nav_of(html)
+    pages = [text(e) for e in elements(nav) if attr(e, "aria-current") == "page"]
+    menus = [text(e) for e in elements(nav, "button") if attr(e, "aria-current") == "true"]
+    assert all(attr(e, "aria-current") in ("page", "true") for e in elements(nav) if attr(e, "aria-current"))
+    return pages, menus
+
+
+def menus_of(html: str) -> dict[str, list[tuple[str, str]]]:
+    """Each DSFR menu of the navigation: its button's label → its links (label, href)."""
+    nav = nav_of(html)
+    found = {}
+    for item in elements(nav, "li", "fr-nav__item"):
+        button = next(elements(item, "button", "fr-nav__btn"), None)
+        if button is None:
+            continue
+        menu = find_id(item, attr(button, "aria-controls"))
+        assert menu is not None and {"fr-collapse", "fr-menu"} <= set((attr(menu, "class") or "").split())
+        assert attr(button, "aria-expanded") == "false"
+        found[text(button)] = [(text(a), attr(a, "href")) for a in elements(menu, "a", "fr-nav__link")]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("persona", "path", "page", "menu"),
+    [
+        ("anonymous", "core:home", "Accueil", None),
+        ("anonymous", "core:contact", "Contact et urgence", None),
+        ("declarant_a", "core:dashboard", "Mon espace", None),
+        ("declarant_a", "declarations:quick_alert", "Envoyer une première alerte", "Déclarer"),
+        ("declarant_a", "declarations:start", "Déclarer un incident", "Déclarer"),
+        ("declarant_a", "declarations:list", "Déclarations", None),
+        ("declarant_a", "cases:sheet_list", "Fiches réflexes", None),
+        ("analyst", "cases:queue", "File des dossiers", "Cellule ACSS"),
+        ("analyst", "cases:ars_board", "Tableau régional", "Cellule ACSS"),
+        ("analyst", "veille:list", "Veille", "Cellule ACSS"),
+        ("analyst", "veille:watchlist", "Veille", "Cellule ACSS"),
+        ("analyst", "accounts:pending_structures", "Inscriptions à vérifier", "Cellule ACSS"),
+        ("analyst", "declarations:list", "Déclarations", None),
+        ("analyst", "declarations:start", "Déclarations", None),  # on behalf of a structure
+        ("ars_idf", "cases:ars_board", "Tableau régional", None),
+    ],
+)
+def test_exactly_one_item_is_current(world, persona, path, page, menu):
+    html = world.client(persona).get(reverse(path)).content.decode()
+    assert current_of(html) == ([page], [menu] if menu else [])
+
+
+def test_pages_under_a_declaration_or_a_sheet_keep_their_item_current(world):
+    client = world.client("declarant_a")
+    ref = world.decl_a.reference
+    for name in ("detail", "receipt", "situation", "addendum"):
+        html = client.get(reverse(f"declarations:{name}", args=[ref])).content.decode()
+        assert current_of(html) == (["Déclarations"], []), name
+    draft_step = reverse("declarations:draft_step", args=[world.draft_a.key, 1])
+    assert current_of(client.get(draft_step).content.decode()) == (["Déclarer un incident"], ["Déclarer"])
+    sheet = reverse("cases:sheet_detail", args=["rancongiciel"])
+    assert current_of(client.get(sheet).content.decode()) == (["Fiches réflexes"], [])
+    legal = client.get(reverse("core:legal_notice")).content.decode()
+    assert current_of(legal) == ([], [])  # a page outside the navigation marks nothing
+
+
+def test_the_quick_alert_is_under_declarer(world):
+    menus = menus_of(world.client("declarant_a").get(reverse("core:dashboard")).content.decode())
+    assert menus["Déclarer"] == [
+        ("Envoyer une première alerte", reverse("declarations:quick_alert")),
+        ("Déclarer un incident", reverse("declarations:start")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("persona", "declares"),
+    [
+        ("anonymous", False),
+        ("declarant_a", True),
+        ("manager_a", True),
+        ("declarant_b", True),
+        ("group_officer", True),
+        ("ars_idf", False),
+        ("analyst", False),
+        ("fssi", False),
+        ("dgs", False),
+        ("admin", False),
+    ],
+)
+def test_declarer_is_offered_only_to_the_people_of_a_verified_structure(world, persona, declares):
+    html = world.client(persona).get(reverse("core:home")).content.decode()
+    labels = [text(e) for e in elements(nav_of(html)) if e.name in ("a", "button")]
+    assert ("Déclarer" in labels) is declares
+    for label in DECLARER:
+        assert (label in labels) is declares
+
+
+def test_declarer_goes_away_with_the_structure_verification(world):
+    world.structure_a.verification = "pending"
+    world.structure_a.save()
+    html = world.client("declarant_a").get(reverse("core:home")).content.decode()
+    assert "Déclarer" not in menus_of(html)
+    declarations = world.client("declarant_a").get(reverse("declarations:list")).content.decode()
+    assert "Déclarer un incident" not in declarations
+
+
+def test_the_staff_navigation_groups_the_cell_pages(world):
+    analyst = menus_of(world.client("analyst").get(reverse("core:home")).content.decode())
+    assert [label for label, _ in analyst["Cellule ACSS"]] == [
+        "File des dossiers",
+        "Tableau régional",
+        "Veille",
+        "Inscriptions à vérifier",
+    ]
+    assert menus_of(world.client("ars_idf").get(reverse("core:home")).content.decode()) == {}
+
+
+def test_the_list_offers_to_declare_or_to_record_on_behalf(world):
+    def button(persona):
+        html = world.client(persona).get(reverse("declarations:list")).content.decode()
+        main = find_id(page_tree(html), "content")
+        return [text(a) for a in elements(main, "a", "fr-btn") if attr(a, "href") == reverse("declarations:start")]
+
+    assert button("declarant_a") == ["Déclarer un incident"]
+    assert button("analyst") == button("ars_idf") == ["Saisir une déclaration pour le compte d'une structure"]
+    assert button("dgs") == []
+
+
+# --- Mon espace ---------------------------------------------------------------------------------------
+
+
+def test_mon_espace_lists_the_questions_waiting_for_an_answer(world):
+    analyst = world.personas["analyst"]
+    handling.question_ask(declaration=world.decl_a, by=analyst, body="Les sauvegardes hors ligne sont-elles intactes ?")
+    handling.question_ask(declaration=world.decl_b, by=analyst, body="Question pour Strasbourg")
+    handling.question_ask(declaration=world.decl_c, by=world.personas["ars_idf"], body="Le standard répond-il ?")
+    answered = handling.question_ask(declaration=world.decl_a, by=analyst, body="Question déjà répondue")
+    handling.question_answer(question=answered, by=world.personas["declarant_a"], body="Oui")
+    question = Message.objects.get(body__startswith="Les sauvegardes")
+
+    html = world.client("declarant_a").get(reverse("core:dashboard")).content.decode()
+    section = find_id(page_tree(html), "questions-titre")
+    assert section is not None
+    rows = [text(tr) for tr in elements(page_tree(html), "tr") if "ACSS-" in text(tr)]
+    assert len(rows) == 1
+    (row,) = rows
+    assert world.decl_a.reference in row and "Les sauvegardes hors ligne sont-elles intactes ?" in row
+    deadline = long_local(question.answer_due_at, world.structure_a)
+    assert deadline in row and "heure de Paris" in deadline
+    assert f'href="{reverse("declarations:detail", args=[world.decl_a.reference])}#traitement"' in html
+    assert "Question pour Strasbourg" not in html and "Question déjà répondue" not in html
+
+    group = world.client("group_officer").get(reverse("core:dashboard")).content.decode()  # acts for A and C
+    assert "Les sauvegardes hors ligne" in group and "Le standard répond-il ?" in group
+    assert "Question pour Strasbourg" not in group
+
+
+def test_an_overdue_question_is_flagged(world):
+    handling.question_ask(declaration=world.decl_a, by=world.personas["analyst"], body="Où en êtes-vous ?")
+    Message.objects.filter(kind="question").update(answer_due_at=timezone.now() - timedelta(hours=1))
+    html = world.client("declarant_a").get(reverse("core:dashboard")).content.decode()
+    assert "Délai dépassé" in html
+
+
+def test_mon_espace_without_questions_and_for_staff(world):
+    html = world.client("declarant_a").get(reverse("core:dashboard")).content.decode()
+    assert "Aucune question n'attend votre réponse." in html
+    handling.case_assign(case=world.decl_b.case, analyst=world.personas["analyst"], by=world.personas["analyst"])
+    staff = world.client("analyst").get(reverse("core:dashboard")).content.decode()
+    assert "Questions en attente de votre réponse" not in staff  # staff do not answer questions
+    assert "Dossiers qui me sont assignés" in staff and world.decl_b.reference in staff
+    assert world.decl_a.reference not in staff
