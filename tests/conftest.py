@@ -1,4 +1,4 @@
-"""Personas and a small world shared by the suite (DEVELOPERS.md: tests go through HTTP with personas).
+"""Personas and a small world shared by the suite (tests go through HTTP with personas).
 
 Hospital A (Paris, Île-de-France), hospital C (Meaux, Île-de-France), hospital B (Strasbourg, Grand Est).
 """

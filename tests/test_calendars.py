@@ -1,4 +1,4 @@
-"""The two calendars and the regulatory clocks (DOMAIN.md §5 "Two calendars")."""
+"""The two calendars and the regulatory clocks."""
 
 from __future__ import annotations
 

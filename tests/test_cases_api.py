@@ -1,4 +1,4 @@
-"""The handling through the REST API (issue 4, item 9): the same services, rights and French messages as the pages."""
+"""The handling through the REST API: the same services, rights and French messages as the pages."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The analyst queue (/acss/dossiers/) and the ARS board (/ars/tableau/): issue 4, items 1 and 8.
+"""The analyst queue (/acss/dossiers/) and the ARS board (/ars/tableau/).
 
 The two tests named ``test_queue_10000_…`` build 10,000 declarations with their cases (bulk_create) and check
 that the page's query count does not grow with them, and that the due-date order and the overdue filter agree

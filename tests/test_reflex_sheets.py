@@ -1,4 +1,4 @@
-"""Reflex sheets (DOMAIN.md §5): shipped content, matching to the typology, public pages, ACSS edits."""
+"""Reflex sheets: shipped content, matching to the typology, public pages, ACSS edits."""
 
 from __future__ import annotations
 

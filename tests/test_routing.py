@@ -1,4 +1,4 @@
-"""Routing at intake (DOMAIN.md §5): who is told, when the on-call points are, what is suggested."""
+"""Routing at intake: who is told, when the on-call points are, what is suggested."""
 
 from unittest import mock
 

@@ -1,4 +1,4 @@
-"""Reminders and the scheduler that enqueues them (issue 4, item 6): each reminder is sent once."""
+"""Reminders and the scheduler that enqueues them: each reminder is sent once."""
 
 from __future__ import annotations
 

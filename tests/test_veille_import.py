@@ -1,6 +1,6 @@
-"""The watch's import (issue 5, item 1): CVE JSON 5, CSAF 2.0 (files and ROLIE feeds), KEV, EPSS, RSS/Atom.
+"""The watch's import: CVE JSON 5, CSAF 2.0 (files and ROLIE feeds), KEV, EPSS, RSS/Atom.
 
-Against the real data of ``../shared/data/`` (skipped when absent): the cve5, csaf and kev folders are imported
+Against the real public data (``tests/realdata.py``, skipped when absent): the cve5, csaf and kev folders are imported
 once for the module (``full_import``, committed, deleted at the end); each test then runs in its own transaction,
 rolled back, on top of that base.
 """
@@ -26,11 +26,12 @@ from django.db import DatabaseError, connection
 from acss.veille.models import Advisory, ImportRun, NewsItem, Vulnerability
 from acss.veille.services import veille_import
 from acss.veille.tasks import veille_import_sources
+from tests.realdata import REAL_DATA
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = REAL_DATA
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "veille"
 SOURCES = ("cve5", "csaf", "kev")
-# The 9 CISA medical-device advisories that fail `csaf validate --spec-version v20` (see ../shared/data/README.md).
+# The 9 CISA medical-device advisories that fail `csaf validate --spec-version v20` (listed in the data folder's README).
 NONCONFORMANT_ICSMA = {
     "ICSMA-17-215-01",
     "ICSMA-17-215-02",
@@ -47,7 +48,7 @@ KEV_AND_CVE5 = "CVE-2024-42009"  # one of the 25 CVEs both in kev/ and in cve5/
 
 def _need_data() -> None:
     if not DATA.is_dir():
-        pytest.skip("../shared/data absent")
+        pytest.skip(f"{DATA} absent")
 
 
 def _clear() -> None:

@@ -1,7 +1,7 @@
-"""Watch, issue 5 items 2–4: the watch-list, the matcher (with the figures of "Done means") and the cell's pages.
+"""The watch: the watch-list, the matcher (with the figures of "Done means") and the cell's pages.
 
 The figures run the pure matcher over ``normalize_cve5``/``normalize_csaf`` of the real files of
-``../shared/data`` (no importer, no database: the watch-list snapshot is built from ``watchlist.py``). Run with
+the real public data folder (``tests/realdata.py``; no importer, no database: the watch-list snapshot is built from ``watchlist.py``). Run with
 ``-s`` to see the common-IT matches counted by product.
 """
 
@@ -12,7 +12,6 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -35,11 +34,12 @@ from acss.veille.matching import (
 from acss.veille.models import Advisory, Family, Match, Vulnerability, WatchedProduct, WatchedVendor
 from acss.veille.normalized import AffectedProduct, NormalizedItem, normalize_csaf, normalize_cve5
 from acss.veille.watchlist import VENDORS, load_watchlist
+from tests.realdata import REAL_DATA
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = REAL_DATA
 needs_data = pytest.mark.skipif(
     not (DATA / "cve5").is_dir(),
-    reason=f"the real data folder {DATA} is absent (see its README): the figures of issue 5 cannot be measured",
+    reason=f"the real data folder {DATA} is absent (see its README): the matcher's figures cannot be measured",
 )
 
 

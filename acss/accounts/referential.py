@@ -1,7 +1,7 @@
 """The organisations every installation has: the cell, the authorities, one ARS per region.
 
 Their addresses are placeholders for the operator to set (admin); on-call addresses are the ones
-alerted out of hours (issue 3's routing), deputy addresses the ones alerted when the on-call does not
+alerted out of hours (the intake's routing), deputy addresses the ones alerted when the on-call does not
 acknowledge an alert.
 """
 

@@ -1,4 +1,4 @@
-"""Writes of the handling of a declaration (issue 4). Keyword-only, one transaction, own audit event each.
+"""Writes of the handling of a declaration. Keyword-only, one transaction, own audit event each.
 
 The cell's clock: ``Case.qualification_due_at`` counts business hours on the cell's calendar from the
 submission; while a question to the structure is open it is frozen (``paused_remaining``) and restarts when

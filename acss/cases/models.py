@@ -1,4 +1,4 @@
-"""Reflex sheets: what to do in the first hour, matched to the incident typology (DOMAIN.md §5).
+"""Reflex sheets: what to do in the first hour, matched to the incident typology.
 
 A sheet is versioned content edited by ACSS: each edit adds a ``ReflexSheetVersion`` and never
 changes an earlier one (the database refuses to change a version's text). The current version is the
@@ -85,7 +85,7 @@ class ReflexSheetVersion(models.Model):
 
 
 # --------------------------------------------------------------------------------------------------
-# Handling (issue 4): one case per declaration, its questions, answers and internal notes.
+# Handling: one case per declaration, its questions, answers and internal notes.
 # --------------------------------------------------------------------------------------------------
 
 

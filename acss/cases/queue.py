@@ -1,4 +1,4 @@
-"""The analyst queue and the ARS board (issue 4, items 1 and 8): their filters, forms and reads.
+"""The analyst queue and the ARS board: their filters, forms and reads.
 
 Every read starts from ``declaration_list_visible(user=...)``; each page runs a fixed number of queries
 whatever the number of declarations: one aggregate for the counters; the count, the page's ids in order and

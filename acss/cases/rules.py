@@ -1,6 +1,6 @@
 """Handling rules kept in one place: the provisional criticity, the deadlines, the allowed transitions.
 
-Criticity (DOMAIN.md §5, design choice): 1 minor, 2 significant, 3 serious, 4 major. The provisional one is
+Criticity (a design choice, see docs/decisions.md): 1 minor, 2 significant, 3 serious, 4 major. The provisional one is
 computed from what the structure declared and drives the deadlines until an analyst qualifies the case.
 """
 

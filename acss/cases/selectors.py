@@ -1,4 +1,4 @@
-"""Reads of reflex sheets (DOMAIN.md §5, "Immediate actions").
+"""Reads of reflex sheets ("what to do in the first hour").
 
 Published sheets are public. Every list comes with each sheet's current version and typologies
 prefetched, in a fixed number of queries whatever the number of sheets.
@@ -90,7 +90,7 @@ def reflex_sheet_index_by_category(
 
 
 def orientation_for_structure(structure) -> bool:
-    """Whether to orient this structure to cybermalveillance.gouv.fr (DOMAIN.md §5).
+    """Whether to orient this structure to cybermalveillance.gouv.fr.
 
     True for a small structure or a medico-social one (EHPAD…): they seldom have IT staff, and
     the national scheme puts them in touch with labelled providers nearby. ACSS stays their

@@ -1,4 +1,4 @@
-"""Reminders of the handling (issue 4, item 6), enqueued by ``manage.py acss_scheduler``.
+"""Reminders of the handling, enqueued by ``manage.py acss_scheduler``.
 
 Each task may run several times at once (several schedulers on several machines, a slow worker): a reminder
 is recorded as an audit event before its e-mail is enqueued, in one transaction holding a lock on the row it

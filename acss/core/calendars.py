@@ -1,4 +1,4 @@
-"""The platform's two calendars (DOMAIN.md §5 "Two calendars") and the regulatory clocks.
+"""The platform's two calendars and the regulatory clocks.
 
 * The **cell's** calendar: 09:00–18:00 Europe/Paris, Monday to Friday, national public holidays. It says
   whether the ACSS cell is open and counts the cell's own deadlines (a clock that pauses while the cell

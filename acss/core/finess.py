@@ -1,4 +1,4 @@
-"""FINESS numbers: format, département, Luhn key (DOMAIN.md §8).
+"""FINESS numbers: format, département, Luhn key.
 
 A FINESS has 9 characters ``[0-9][0-9A-Z][0-9]{7}``; its first two characters give the département
 (2A/2B for Corsica), or its first three overseas (97x). Real all-digit numbers carry a Luhn key:

@@ -1,4 +1,4 @@
-"""Reference data shipped with the code (DOMAIN.md §4, §8), loaded by migrations.
+"""Reference data shipped with the code, loaded by migrations.
 
 Changing a label here and adding a data migration that calls ``load_referential`` keeps every
 database in step; codes are stable and never reused.

@@ -1,4 +1,4 @@
-"""Declarations of incidents (DOMAIN.md §4), what is added to them, and who was told.
+"""Declarations of incidents, what is added to them, and who was told.
 
 A declaration is written once, at submission, by ``services.declaration_submit`` (or first as a quick
 alert by ``services.quick_alert_submit``, then completed once by ``services.declaration_complete``:
@@ -349,7 +349,7 @@ class Notification(models.Model):
 
 
 class EscalationSuggestion(models.Model):
-    """What the intake rules suggest; only the analyst decides (issue 4) and only a decision notifies."""
+    """What the intake rules suggest; only the analyst decides and only a decision notifies."""
 
     declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="suggestions")
     authority = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")

@@ -1,4 +1,4 @@
-"""Who is told about a declaration at intake, and which escalations are suggested (DOMAIN.md §5).
+"""Who is told about a declaration at intake, and which escalations are suggested.
 
 All the rules are here, as plain functions of the declaration and the time. ``routing_plan`` is pure:
 the task ``route_declaration`` turns its result into notification records and suggestions.
@@ -6,7 +6,7 @@ the task ``route_declaration`` turns its result into notification records and su
 - Always notified: the ARS of the site's département (FINESS ET), the ACSS cell, the FSSI.
 - Also, when the cell is closed and the incident is suspected critical: the on-call points of the
   FSSI, of the ARS and of the cell.
-- Suggested, never sent (the analyst decides, issue 4): DGS (sanitary impact or suspicion), ANSM
+- Suggested, never sent (the analyst decides): DGS (sanitary impact or suspicion), ANSM
   (medicines or medical devices), ANSSI ("particular": OSE or NIS 2 essential entity, several
   structures, national scope, shared provider).
 """

@@ -30,7 +30,7 @@ Identifiers (``cpe``, ``cpe_name``, ``cpe_vendor``) add at most 40 together. A r
 identifier alone**. A CPE, or a product's name met in the text, whose product's vendor is contradicted by the
 vendors the record itself names (its CNA's entries, not the CPE-derived ones) is dropped.
 
-Guards against the floods of the data (README of ``../shared/data``): PHP demo applications ("Hospital Management
+Guards against the floods of the public data: PHP demo applications ("Hospital Management
 System", "Blood Bank", "Medical Card Generation"…) and their sellers give no health evidence at all; health words
 in a text are only a hint; names are matched as whole words ("Infusionsoft" is no infusion pump, "HL7" inside a
 URL is not in the text matched).

@@ -1,4 +1,4 @@
-"""The watch (DOMAIN.md §6): imported vulnerabilities, advisories and news; the watch-list of what structures run;
+"""The watch: imported vulnerabilities, advisories and news; the watch-list of what structures run;
 and the matches between them.
 
 Records are stored with their normalised fields (``normalized.NormalizedItem``) and the raw document, and a

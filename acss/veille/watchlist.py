@@ -26,8 +26,8 @@ Products under ``ANY_VENDOR`` are recognised whatever their maker ("DICOM Viewer
 name only: their word in a record's text is a weak hint, never enough alone.
 
 Why each name is here: the vendors and products of the CISA medical advisories (ICSMA) and of the CVE records
-of ``../shared/data`` were read one by one; the common-IT products are those of the KEV catalogue in the
-categories of issue 5; French makers of hospital software are added by knowledge of the sector. Spellings seen
+of the public real-data folder were read one by one; the common-IT products are those of the KEV catalogue in the
+families described above (common_it); French makers of hospital software are added by knowledge of the sector. Spellings seen
 in the data are kept as aliases ("Phillips", "General Electric (GE)", "Becton, Dickinson and Company (BD)").
 
 ``load_watchlist(apps)`` creates what is missing and merges new aliases and patterns into existing rows; it
