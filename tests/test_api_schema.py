@@ -522,6 +522,8 @@ def test_the_schema_states_the_rules_of_the_forms(name, form_classes):
             assert prop.get("description"), field_name
             if getattr(field, "max_length", None):
                 assert prop["maxLength"] == field.max_length, field_name
+            if isinstance(field, forms.CharField) and field.required:
+                assert prop["minLength"] == 1, field_name
             if isinstance(field, forms.IntegerField):
                 assert prop["type"] == "integer"
                 assert (prop.get("minimum"), prop.get("maximum")) == (field.min_value, field.max_value), field_name

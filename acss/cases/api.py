@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 
 from acss.accounts.models import User
 from acss.accounts.selectors import Actor, actor_for
-from acss.core.api import ErrorSerializer
+from acss.core.api import ErrorSerializer, NonBlankText
 from acss.core.audit import audit_record
 from acss.core.calendars import cnil_deadline, nis2_deadlines
 from acss.core.models import IncidentCategory
@@ -350,13 +350,7 @@ class MessageInputSerializer(serializers.Serializer):
         choices=MessageKind.choices,
         help_text="question (cellule, ARS de la région), answer (la structure), note (cellule ACSS, interne)",
     )
-    body = serializers.CharField(
-        allow_blank=True,
-        trim_whitespace=False,
-        min_length=1,
-        max_length=20000,
-        help_text="Non vide (pas que des espaces).",
-    )
+    body = NonBlankText(max_length=20000)
     question = serializers.IntegerField(
         required=False,
         min_value=1,
@@ -470,13 +464,7 @@ class CaseQualifySerializer(CaseActionSerializer):
         },
     )
     legal_level = serializers.ChoiceField(choices=LegalLevel.choices)
-    justification = serializers.CharField(
-        allow_blank=True,
-        trim_whitespace=False,
-        min_length=1,
-        max_length=5000,
-        help_text="Non vide (pas que des espaces).",
-    )
+    justification = NonBlankText(max_length=5000)
     sanitary_impact_confirmed = serializers.BooleanField()
     category = serializers.SlugRelatedField(
         slug_field="code",
@@ -493,13 +481,7 @@ class CaseAccompanySerializer(CaseActionSerializer):
 
 
 class CaseCloseSerializer(CaseActionSerializer):
-    summary = serializers.CharField(
-        allow_blank=True,
-        trim_whitespace=False,
-        min_length=1,
-        max_length=10000,
-        help_text="Non vide (pas que des espaces).",
-    )
+    summary = NonBlankText(max_length=10000)
     root_cause = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     degraded_hours = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100000)
     patients_affected = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100000000)
@@ -507,13 +489,7 @@ class CaseCloseSerializer(CaseActionSerializer):
 
 
 class CaseOutOfScopeSerializer(CaseActionSerializer):
-    reason = serializers.CharField(
-        allow_blank=True,
-        trim_whitespace=False,
-        min_length=1,
-        max_length=5000,
-        help_text="Non vide (pas que des espaces).",
-    )
+    reason = NonBlankText(max_length=5000)
 
 
 class CaseMergeSerializer(CaseActionSerializer):
@@ -527,13 +503,7 @@ class CaseEscalateSerializer(CaseActionSerializer):
     authority_code = serializers.ChoiceField(
         choices=AUTHORITY_CODES, help_text="Une fois par autorité : une deuxième transmission est refusée."
     )
-    reason = serializers.CharField(
-        allow_blank=True,
-        trim_whitespace=False,
-        min_length=1,
-        max_length=5000,
-        help_text="Non vide (pas que des espaces).",
-    )
+    reason = NonBlankText(max_length=5000)
 
 
 class CaseResolvedSerializer(CaseActionSerializer):

@@ -175,6 +175,27 @@ def form_input(payload, form_classes: Iterable[type[forms.BaseForm]]) -> tuple[M
 
 
 # --------------------------------------------------------------------------------------------------
+# Serializer fields
+# --------------------------------------------------------------------------------------------------
+
+
+class NonBlankText(serializers.CharField):
+    """A text the service requires not blank: the schema says ``minLength: 1``, but a blank one passes here so
+    that the service's own French message answers it, as on the pages."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        kwargs.setdefault("min_length", 1)
+        kwargs.setdefault("help_text", "Non vide (pas que des espaces).")
+        super().__init__(**kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        if data == "":
+            return ""
+        return super().run_validation(data)
+
+
+# --------------------------------------------------------------------------------------------------
 # Errors
 # --------------------------------------------------------------------------------------------------
 
@@ -243,6 +264,7 @@ def _help(field: forms.Field, *notes: str) -> str:
 
 def _schema_field(field: forms.Field, note: str, pattern: str | None) -> serializers.Field:
     optional = {} if field.required else {"required": False, "allow_null": True}
+    text = {"min_length": 1} if field.required else {"allow_blank": True}  # a required text is refused blank
     if isinstance(field, forms.BooleanField):
         return serializers.BooleanField(
             required=False, allow_null=True, help_text=_help(field, "Faux si absent ou null", note)
@@ -254,7 +276,7 @@ def _schema_field(field: forms.Field, note: str, pattern: str | None) -> seriali
         )
     if isinstance(field, forms.ModelChoiceField):
         if field.queryset is None:  # chosen among the person's own (structures): no fixed list
-            return serializers.CharField(help_text=_help(field, note), **optional)
+            return serializers.CharField(help_text=_help(field, note), **optional, **text)
         codes = REFERENCE_CHOICES[field.queryset.model]
         return serializers.ChoiceField(choices=codes, help_text=_help(field, "Code du référentiel", note), **optional)
     if isinstance(field, forms.ChoiceField):
@@ -266,15 +288,14 @@ def _schema_field(field: forms.Field, note: str, pattern: str | None) -> seriali
         return serializers.IntegerField(
             min_value=field.min_value, max_value=field.max_value, help_text=_help(field, note), **optional
         )
-    blank = {} if field.required else {"allow_blank": True}
     if isinstance(field, forms.EmailField):
-        return serializers.EmailField(max_length=field.max_length, help_text=_help(field, note), **optional, **blank)
+        return serializers.EmailField(max_length=field.max_length, help_text=_help(field, note), **optional, **text)
     if isinstance(field, forms.CharField):
         if pattern:
             return serializers.RegexField(
-                pattern, max_length=field.max_length, help_text=_help(field, note), **optional, **blank
+                pattern, max_length=field.max_length, help_text=_help(field, note), **optional, **text
             )
-        return serializers.CharField(max_length=field.max_length, help_text=_help(field, note), **optional, **blank)
+        return serializers.CharField(max_length=field.max_length, help_text=_help(field, note), **optional, **text)
     raise TypeError(f"No schema for the form field {type(field).__name__}")
 
 
