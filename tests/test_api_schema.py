@@ -429,6 +429,7 @@ def _scenarios():
 unescalated = handling_scenarios.unescalated  # a fixture of the handling scenarios, replayed here
 
 
+@pytest.mark.django_db  # the world is asked for by name: say it needs the database, to run with the db tests
 @pytest.mark.parametrize("scenario", list(_scenarios()))
 def test_the_api_answers_what_the_schema_documents(scenario, request, monkeypatch):
     world = request.getfixturevalue("world")
