@@ -251,7 +251,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # A JSON body is an object or a French 400 (acss/core/api.py); errors not tied to a field go under "__all__",
+    # as in the forms; a 404 never tells why.
+    "DEFAULT_PARSER_CLASSES": ["acss.core.api.JSONObjectParser"],
+    "NON_FIELD_ERRORS_KEY": "__all__",
+    "EXCEPTION_HANDLER": "acss.core.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "acss.core.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }
@@ -279,7 +284,15 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # The ACSS cell's opening hours, Europe/Paris, business days (acss/core/calendars.py).
 ACSS_CELL_OPENING = os.getenv("ACSS_CELL_OPENING", "09:00")
 ACSS_CELL_CLOSING = os.getenv("ACSS_CELL_CLOSING", "18:00")
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"SituationEnum": "acss.declarations.models.Situation"}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "SituationEnum": "acss.declarations.models.Situation",
+    "ScopeEnum": "acss.declarations.models.Scope",
+    "HandlingStateEnum": "acss.declarations.models.HandlingState",
+    "PatientSafetyEnum": "acss.declarations.models.PatientSafety",
+    "OriginEnum": "acss.declarations.models.Origin",
+    "AddendumKindEnum": "acss.declarations.api.ADDENDUM_KINDS",
+    "MessageKindEnum": "acss.cases.models.MessageKind",
+}
 # The watch's sources, imported daily by acss.veille.tasks.veille_import_sources: paths or http(s) URLs, comma-separated.
 ACSS_VEILLE_SOURCES = [s.strip() for s in os.getenv("ACSS_VEILLE_SOURCES", "").split(",") if s.strip()]
 DSFR_USE_INTEGRITY_CHECKSUMS = (

@@ -21,12 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from acss.accounts.models import User
 from acss.accounts.selectors import Actor, actor_for
+from acss.core.api import ErrorSerializer, NonBlankText
 from acss.core.audit import audit_record
 from acss.core.calendars import cnil_deadline, nis2_deadlines
 from acss.core.models import IncidentCategory
@@ -350,8 +350,13 @@ class MessageInputSerializer(serializers.Serializer):
         choices=MessageKind.choices,
         help_text="question (cellule, ARS de la région), answer (la structure), note (cellule ACSS, interne)",
     )
-    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    question = serializers.IntegerField(required=False, help_text="Pour une réponse : l'identifiant de la question.")
+    body = NonBlankText(max_length=20000)
+    question = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="Pour une réponse (obligatoire alors) : l'identifiant d'une question de cette déclaration.",
+    )
 
     def validate(self, attrs):
         if attrs["kind"] == MessageKind.ANSWER and not attrs.get("question"):
@@ -366,8 +371,6 @@ class MessageListAPI(APIView):
     question, answers one or adds a note, through the same services as the page. Staff use a token that only an
     administrator can give them."""
 
-    parser_classes = [JSONParser]
-
     @extend_schema(responses={200: MessageSerializer(many=True)}, summary="Les messages d'une déclaration")
     def get(self, request, reference):
         declaration, _case = _load(request, reference)
@@ -379,15 +382,19 @@ class MessageListAPI(APIView):
         request=MessageInputSerializer,
         responses={
             201: MessageSerializer,
-            400: OpenApiResponse(ErrorsSerializer, description="Message refusé (vide, question inconnue…)."),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="Corps illisible ou qui n'est pas un objet JSON (« detail »), ou message refusé : vide, "
+                "question inconnue, déjà répondue… (« errors »).",
+            ),
             403: OpenApiResponse(ErrorsSerializer, description="Cette personne ne peut pas écrire ce message."),
         },
         summary="Poser une question, y répondre, ou ajouter une note interne",
     )
     def post(self, request, reference):
         declaration, _case = _load(request, reference)
-        kind = request.data.get("kind") if isinstance(request.data, dict) else None
-        if kind in MessageKind.values:
+        kind = request.data.get("kind")
+        if isinstance(kind, str) and kind in MessageKind.values:
             message = refusal(action=kind, user=request.user, declaration=declaration)
             if message:
                 return _refused(message)
@@ -450,13 +457,14 @@ class CaseQualifySerializer(CaseActionSerializer):
     criticity = serializers.IntegerField(
         min_value=1,
         max_value=4,
+        help_text="De 1 (mineur) à 4 (majeur).",
         error_messages={
             "min_value": _("La criticité va de 1 (mineur) à 4 (majeur)."),
             "max_value": _("La criticité va de 1 (mineur) à 4 (majeur)."),
         },
     )
     legal_level = serializers.ChoiceField(choices=LegalLevel.choices)
-    justification = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    justification = NonBlankText(max_length=5000)
     sanitary_impact_confirmed = serializers.BooleanField()
     category = serializers.SlugRelatedField(
         slug_field="code",
@@ -473,24 +481,29 @@ class CaseAccompanySerializer(CaseActionSerializer):
 
 
 class CaseCloseSerializer(CaseActionSerializer):
-    summary = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    root_cause = serializers.CharField(required=False, allow_blank=True)
-    degraded_hours = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    patients_affected = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    summary = NonBlankText(max_length=10000)
+    root_cause = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    degraded_hours = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100000)
+    patients_affected = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100000000)
     provider = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
 class CaseOutOfScopeSerializer(CaseActionSerializer):
-    reason = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    reason = NonBlankText(max_length=5000)
 
 
 class CaseMergeSerializer(CaseActionSerializer):
-    into = serializers.CharField(help_text="Référence de la déclaration qui reste (elle doit vous être visible).")
+    into = serializers.CharField(
+        max_length=20,
+        help_text="Référence de la déclaration qui reste (elle doit vous être visible), autre que celle-ci.",
+    )
 
 
 class CaseEscalateSerializer(CaseActionSerializer):
-    authority_code = serializers.ChoiceField(choices=AUTHORITY_CODES)
-    reason = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    authority_code = serializers.ChoiceField(
+        choices=AUTHORITY_CODES, help_text="Une fois par autorité : une deuxième transmission est refusée."
+    )
+    reason = NonBlankText(max_length=5000)
 
 
 class CaseResolvedSerializer(CaseActionSerializer):
@@ -566,8 +579,6 @@ class CaseActionAPI(APIView):
     ACSS cell; ``resolved``: the structure. Answers the updated case. Staff use a token that only an
     administrator can give them."""
 
-    parser_classes = [JSONParser]
-
     @extend_schema(
         request=PolymorphicProxySerializer(
             component_name="CaseAction",
@@ -576,15 +587,19 @@ class CaseActionAPI(APIView):
         ),
         responses={
             200: CaseSerializer,
-            400: OpenApiResponse(ErrorsSerializer, description="Paramètre invalide ou passage refusé."),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="Corps illisible ou qui n'est pas un objet JSON (« detail »), paramètre invalide ou "
+                "passage refusé dans l'état actuel du dossier (« errors »).",
+            ),
             403: OpenApiResponse(ErrorsSerializer, description="Cette personne ne peut pas faire cette action."),
         },
         summary="Une action de traitement (prendre, qualifier, transmettre, clore…)",
     )
     def post(self, request, reference):
         declaration, case = _load(request, reference)
-        action = request.data.get("action") if isinstance(request.data, dict) else None
-        if action not in ACTION_SERIALIZERS:
+        action = request.data.get("action")
+        if not isinstance(action, str) or action not in ACTION_SERIALIZERS:
             choices = ", ".join(ACTION_SERIALIZERS)
             return _errors({"action": [_("Action inconnue ; les actions sont : %(choices)s.") % {"choices": choices}]})
         message = refusal(action=action, user=request.user, declaration=declaration)

@@ -6,21 +6,39 @@ Writes accept an ``Idempotency-Key`` header: the same key returns the same decla
 
 from __future__ import annotations
 
+import hashlib
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from django.urls import reverse
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from acss.accounts.selectors import actor_for
+from acss.core.api import ErrorSerializer, FormDataParser, JSONObjectParser, form_input, form_request_serializer
 from acss.core.audit import audit_record
+from acss.core.referential import INCIDENT_CATEGORIES
 
 from . import services
-from .forms import AddendumForm, QuickAlertForm, SituationForm, validate_declaration
-from .models import Declaration
+from .forms import (
+    FUTURE_TOLERANCE,
+    PHONE_RE,
+    STEPS,
+    AddendumForm,
+    QuickAlertForm,
+    SituationForm,
+    validate_declaration,
+)
+from .models import Declaration, Origin, Scope
 from .selectors import (
     declaration_get_visible,
     declaration_get_writable,
@@ -34,15 +52,67 @@ IDEMPOTENCY = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     required=False,
-    description="Une même clé renvoie la même ressource (double envoi, nouvel essai).",
+    description="Facultatif, conseillé (un UUID par exemple). Une même clé, pour la même personne et le même type "
+    "d'envoi, renvoie la ressource déjà créée au lieu d'en créer une autre (double envoi, nouvel essai après une "
+    "coupure) ; le corps de ce nouvel envoi n'est alors pas relu.",
 )
+
+# --------------------------------------------------------------------------------------------------
+# What the schema says of the rules the forms apply across fields (the forms themselves give the rest)
+# --------------------------------------------------------------------------------------------------
+
+NOT_FUTURE = f"Pas dans le futur (tolérance : {int(FUTURE_TOLERANCE.total_seconds() // 60)} minutes)"
+STRUCTURE = (
+    "FINESS géographique (9 caractères) d'une structure pour laquelle ce compte peut déclarer ; GET /api/v1/moi/ "
+    "liste celles dont vous êtes membre. Une autre est refusée"
+)
+PHONE = "Au moins 6 chiffres, par exemple « 01 23 45 67 89 » ou « +262 262 00 00 00 »"
+
+
+def _category_note() -> str:
+    by_family: dict[str, list[str]] = {}
+    for code, _label, family, _rsit in INCIDENT_CATEGORIES:
+        by_family.setdefault(family, []).append(code)
+    return (
+        f"Doit correspondre à origin : avec « {Origin.MALICIOUS} », {', '.join(by_family['malicious'])} ; "
+        f"avec « {Origin.NON_MALICIOUS} », {', '.join(by_family['non_malicious'])} ; "
+        f"{', '.join(by_family['any'])} avec toute origine ; origin « {Origin.UNDETERMINED} » accepte toutes les "
+        "typologies. Un code désactivé par la cellule est refusé"
+    )
+
+
+DECLARATION_NOTES = {
+    "structure": STRUCTURE,
+    "declarant_phone": PHONE,
+    "alt_contact_phone": PHONE,
+    "alt_contact_email": "Doit différer de declarant_email",
+    "occurred_at": NOT_FUTURE,
+    "discovered_at": f"{NOT_FUTURE}, ni avant occurred_at",
+    "provider_name": f"Obligatoire si scope vaut « {Scope.SHARED_PROVIDER} »",
+    "health_products_details": "Obligatoire si health_products est vrai",
+    "category": _category_note(),
+}
+PHONE_PATTERNS = {name: PHONE_RE.pattern for name in ("declarant_phone", "alt_contact_phone", "callback_phone")}
+
+DeclarationInput = form_request_serializer("DeclarationInput", STEPS, notes=DECLARATION_NOTES, patterns=PHONE_PATTERNS)
+QuickAlertInput = form_request_serializer(
+    "QuickAlertInput",
+    [QuickAlertForm],
+    notes={"structure": STRUCTURE, "alert_since": NOT_FUTURE, "callback_phone": PHONE},
+    patterns=PHONE_PATTERNS,
+)
+ADDENDUM_KINDS = AddendumForm.base_fields["kind"].choices  # named AddendumKindEnum in the schema
+ADDENDUM_NOTES = {"body": "Obligatoire sauf si des fichiers sont joints (en multipart/form-data seulement)"}
+AddendumInput = form_request_serializer("AddendumInput", [AddendumForm], notes=ADDENDUM_NOTES)
+AddendumUpload = form_request_serializer("AddendumUpload", [AddendumForm], notes=ADDENDUM_NOTES, files=True)
+SituationInput = form_request_serializer("SituationInput", [SituationForm], notes={"effective_at": NOT_FUTURE})
 
 
 class DeclarationSerializer(serializers.ModelSerializer):
     structure_finess_et = serializers.CharField(source="structure.finess_et", read_only=True)
     structure_name = serializers.CharField(source="structure.name", read_only=True)
-    category = serializers.CharField(source="category_id", read_only=True)
-    vector = serializers.CharField(source="vector_id", read_only=True)
+    category = serializers.CharField(source="category_id", read_only=True, allow_null=True)
+    vector = serializers.CharField(source="vector_id", read_only=True, allow_null=True)
     systems = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
     data_categories = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
 
@@ -51,29 +121,15 @@ class DeclarationSerializer(serializers.ModelSerializer):
         exclude = ["id", "idempotency_key", "created_by", "structure", "structure_snapshot"]
 
 
-def _form_data(payload) -> dict:
-    """JSON to form data: booleans as the checkbox would send them, lists kept."""
-    data = {}
-    for key, value in payload.items():
-        if value is True:
-            data[key] = "on"
-        elif value is False or value is None:
-            continue
-        elif isinstance(value, list):
-            data[key] = [str(v) for v in value]
-        else:
-            data[key] = str(value)
-    return data
-
-
-class _QueryDictLike(dict):
-    def getlist(self, key, default=None):
-        value = self.get(key, default if default is not None else [])
-        return value if isinstance(value, list) else [value]
-
-
 def _errors(errors) -> Response:
     return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _form_errors(form, type_errors: dict) -> dict:
+    """The form's French messages, and for a value of the wrong JSON type, what was wrong with it."""
+    errors = {k: [str(m) for m in v] for k, v in form.errors.items()}
+    errors.update(type_errors)
+    return errors
 
 
 class SubmittedSerializer(serializers.Serializer):
@@ -85,8 +141,6 @@ class SubmittedSerializer(serializers.Serializer):
 
 def _submitted(request, declaration: Declaration) -> Response:
     """What a write answers: the reference and where to read it (201 when created, 200 for a retry)."""
-    from django.urls import reverse
-
     body = {
         "reference": declaration.reference,
         "submitted_at": declaration.submitted_at,
@@ -98,8 +152,15 @@ def _submitted(request, declaration: Declaration) -> Response:
 
 
 def _key(request, prefix: str) -> str | None:
+    """The stored key: the client's, scoped to the person and the kind of write; a long one is hashed whole, so
+    that two keys sharing their first characters never name the same write."""
     key = request.headers.get("Idempotency-Key")
-    return f"{prefix}:{request.user.pk}:{key}"[:64] if key else None
+    if not key:
+        return None
+    scoped = f"{prefix}:{request.user.pk}:{key}"
+    if len(scoped) <= 64:
+        return scoped
+    return f"{prefix}:{request.user.pk}:~{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
 
 def _tz(structures, data) -> ZoneInfo:
@@ -109,9 +170,30 @@ def _tz(structures, data) -> ZoneInfo:
     return ZoneInfo(structure.departement.timezone) if structure else ZoneInfo("Europe/Paris")
 
 
+SUBMITTED = {
+    201: OpenApiResponse(SubmittedSerializer, description="Déclaration créée."),
+    200: OpenApiResponse(
+        SubmittedSerializer, description="Nouvel essai avec une Idempotency-Key déjà reçue : la déclaration déjà créée."
+    ),
+    400: OpenApiResponse(
+        ErrorSerializer,
+        description="Corps illisible ou qui n'est pas un objet JSON (« detail »), ou champs refusés (« errors », "
+        "les messages du formulaire en ligne, champ par champ).",
+    ),
+}
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Les déclarations visibles",
+        description="Les déclarations que ce compte peut voir, les plus récentes d'abord, par pages de 50.",
+    )
+)
 class DeclarationListAPI(generics.ListCreateAPIView):
+    """GET: the declarations this person can see, newest first. POST: a whole declaration, validated by the
+    five steps of the form (the same rules and messages as the pages)."""
+
     serializer_class = DeclarationSerializer
-    parser_classes = [JSONParser]
 
     def get_queryset(self):
         return (
@@ -122,29 +204,19 @@ class DeclarationListAPI(generics.ListCreateAPIView):
 
     @extend_schema(
         parameters=[IDEMPOTENCY],
-        request=inline_serializer(
-            "DeclarationInput",
-            fields={
-                "structure": serializers.CharField(help_text="FINESS ET du site"),
-                "title": serializers.CharField(),
-                "discovered_at": serializers.DateTimeField(),
-                "description": serializers.CharField(),
-                "scope": serializers.CharField(),
-                "functioning": serializers.CharField(),
-                "patient_safety": serializers.CharField(),
-                "origin": serializers.CharField(),
-                "category": serializers.CharField(),
-            },
-        ),
-        responses={201: SubmittedSerializer, 200: SubmittedSerializer},
+        request=DeclarationInput,
+        responses=SUBMITTED,
+        summary="Déposer une déclaration",
+        description="Une déclaration entière, validée par les cinq étapes du formulaire en ligne : mêmes règles, mêmes "
+        "messages. Les règles entre champs sont dans la description de chaque champ.",
     )
     def post(self, request):
-        data = _QueryDictLike(_form_data(request.data))
+        data, type_errors = form_input(request.data, STEPS)
         structures = structures_for_declaring(user=request.user)
         key = _key(request, "api")
         cleaned, errors = validate_declaration(data, structures=structures, tz=_tz(structures, data))
-        if errors:
-            return _errors(errors)
+        if errors or type_errors:
+            return _errors({**errors, **type_errors})
         declaration = services.declaration_submit(
             user=request.user,
             structure=cleaned["structure"],
@@ -158,30 +230,23 @@ class DeclarationListAPI(generics.ListCreateAPIView):
 
 
 class QuickAlertAPI(APIView):
-    parser_classes = [JSONParser]
+    """The first alert in six fields: a reference at once, routed like any declaration."""
 
     @extend_schema(
         parameters=[IDEMPOTENCY],
-        request=inline_serializer(
-            "QuickAlertInput",
-            fields={
-                "structure": serializers.CharField(),
-                "alert_summary": serializers.CharField(),
-                "alert_since": serializers.DateTimeField(),
-                "alert_care_impact": serializers.CharField(),
-                "callback_phone": serializers.CharField(),
-                "is_major": serializers.BooleanField(),
-            },
-        ),
-        responses={201: SubmittedSerializer, 200: SubmittedSerializer},
+        request=QuickAlertInput,
+        responses=SUBMITTED,
+        summary="Donner une première alerte",
+        description="La première alerte, en six champs : une référence tout de suite ; la déclaration se complète "
+        "ensuite en ligne.",
     )
     def post(self, request):
-        data = _QueryDictLike(_form_data(request.data))
+        data, type_errors = form_input(request.data, [QuickAlertForm])
         key = _key(request, "api-alert")
         structures = structures_for_declaring(user=request.user)
         form = QuickAlertForm(data, structures=structures, tz=_tz(structures, data))
-        if not form.is_valid():
-            return _errors({k: [str(m) for m in v] for k, v in form.errors.items()})
+        if not form.is_valid() or type_errors:
+            return _errors(_form_errors(form, type_errors))
         d = form.cleaned_data
         declaration = services.quick_alert_submit(
             user=request.user,
@@ -199,6 +264,12 @@ class QuickAlertAPI(APIView):
         return _submitted(request, declaration)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="Une déclaration",
+        description="Une déclaration que ce compte peut voir ; sinon 404, comme si elle n'existait pas.",
+    )
+)
 class DeclarationDetailAPI(generics.RetrieveAPIView):
     serializer_class = DeclarationSerializer
 
@@ -215,25 +286,42 @@ class DeclarationDetailAPI(generics.RetrieveAPIView):
         return declaration
 
 
+CreatedSerializer = inline_serializer("Created", fields={"id": serializers.IntegerField()})
+ADDED_DESCRIPTION = (
+    "Ajouté — ou, pour un nouvel essai avec une Idempotency-Key déjà reçue, celui déjà ajouté (même id)."
+)
+NOT_WRITABLE = (
+    "Introuvable, pas visible, ou pas modifiable par ce compte (seules la structure et la cellule ACSS complètent "
+    "une déclaration) : la réponse est la même dans tous les cas."
+)
+
+
 class AddendumAPI(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    """A new fact or a correction, as JSON or as multipart/form-data with files (``files``, repeated)."""
+
+    parser_classes = [JSONObjectParser, FormDataParser, FormParser]
 
     @extend_schema(
         parameters=[IDEMPOTENCY],
-        request=inline_serializer(
-            "AddendumInput",
-            fields={
-                "kind": serializers.ChoiceField(choices=["new_fact", "correction"]),
-                "body": serializers.CharField(),
-            },
-        ),
-        responses={201: inline_serializer("AddendumOutput", fields={"id": serializers.IntegerField()})},
+        request={
+            "application/json": AddendumInput,
+            "multipart/form-data": AddendumUpload,
+            "application/x-www-form-urlencoded": AddendumInput,
+        },
+        responses={
+            201: OpenApiResponse(CreatedSerializer, description=ADDED_DESCRIPTION),
+            404: OpenApiResponse(ErrorSerializer, description=NOT_WRITABLE),
+        },
+        summary="Ajouter un complément à une déclaration",
+        description="Un fait nouveau ou une correction, en JSON, ou en multipart/form-data avec des fichiers (champ "
+        "« files », répété). Une déclaration déposée ne change plus : on lui ajoute des compléments.",
     )
     def post(self, request, reference):
         declaration = declaration_get_writable(user=request.user, reference=reference)
-        form = AddendumForm(_QueryDictLike(_form_data(request.data)), request.FILES or None)
-        if not form.is_valid():
-            return _errors({k: [str(m) for m in v] for k, v in form.errors.items()})
+        data, type_errors = form_input(request.data, [AddendumForm])
+        form = AddendumForm(data, request.FILES or None)
+        if not form.is_valid() or type_errors:
+            return _errors(_form_errors(form, type_errors))
         try:
             addendum = services.addendum_add(
                 declaration=declaration,
@@ -250,27 +338,24 @@ class AddendumAPI(APIView):
 
 
 class SituationAPI(APIView):
-    parser_classes = [JSONParser]
+    """A point on the structure's situation (normal, degraded, interrupted) since a given time."""
 
     @extend_schema(
         parameters=[IDEMPOTENCY],
-        request=inline_serializer(
-            "SituationInput",
-            fields={
-                "situation": serializers.ChoiceField(choices=["normal", "degraded", "interrupted"]),
-                "effective_at": serializers.DateTimeField(),
-                "note": serializers.CharField(required=False),
-            },
-        ),
-        responses={201: inline_serializer("SituationOutput", fields={"id": serializers.IntegerField()})},
+        request=SituationInput,
+        responses={
+            201: OpenApiResponse(CreatedSerializer, description=ADDED_DESCRIPTION),
+            404: OpenApiResponse(ErrorSerializer, description=NOT_WRITABLE),
+        },
+        summary="Faire un point de situation",
+        description="Le fonctionnement de la structure (normal, dégradé, interrompu) depuis une date.",
     )
     def post(self, request, reference):
         declaration = declaration_get_writable(user=request.user, reference=reference)
-        form = SituationForm(
-            _QueryDictLike(_form_data(request.data)), tz=ZoneInfo(declaration.structure.departement.timezone)
-        )
-        if not form.is_valid():
-            return _errors({k: [str(m) for m in v] for k, v in form.errors.items()})
+        data, type_errors = form_input(request.data, [SituationForm])
+        form = SituationForm(data, tz=ZoneInfo(declaration.structure.departement.timezone))
+        if not form.is_valid() or type_errors:
+            return _errors(_form_errors(form, type_errors))
         update = services.situation_update_add(
             declaration=declaration,
             user=request.user,
@@ -291,6 +376,11 @@ class MeSerializer(serializers.Serializer):
 class MeAPI(APIView):
     serializer_class = MeSerializer
 
+    @extend_schema(
+        summary="Ce compte",
+        description="L'adresse, les structures (FINESS géographiques) pour lesquelles ce compte déclare, les régions "
+        "de son ARS, et s'il appartient à la cellule ACSS.",
+    )
     def get(self, request):
         actor = actor_for(request.user)
         finess = sorted(
