@@ -1,4 +1,4 @@
-"""REST API v1 for the handling of a declaration (issue 4, item 9): the case, its thread, its actions.
+"""REST API v1 for the handling of a declaration: the case, its thread, its actions.
 
 Every endpoint reads the declaration through ``declaration_get_visible`` (a declaration one may not see is a
 404, like a missing one) and writes through the services of ``handling`` — the same rules and the same French
