@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps as django_apps
@@ -215,6 +216,11 @@ def submit_password(tab: Tab, email: str, path: str) -> None:
     page.locator("main").get_by_role("button", name="Se connecter").click()
 
 
+def wait_for_second_factor(tab: Tab, path: str) -> None:
+    """Staff: the password leads to the code at once, carrying the page asked for."""
+    tab.page.wait_for_url(re.compile(r"/compte/second-facteur/\?" + re.escape(urlencode({"next": path})) + "$"))
+
+
 def submit_second_factor(tab: Tab, email: str) -> None:
     from acss.accounts.demo import demo_totp_code
 
@@ -286,10 +292,10 @@ def test_declarant_pages(demo, tab, axe, subtests):
 
 
 def test_analyst_pages(demo, tab, axe, subtests):
-    """The analyst's password leads to the second-factor form (checked like any page), then the code
-    to the page asked for."""
+    """The analyst's password leads straight to the second-factor form (checked like any page), then
+    the code to the page asked for."""
     submit_password(tab, ANALYST, ANALYST_PAGES[0])
-    tab.page.wait_for_url(re.compile(r"/compte/second-facteur/\?next="))
+    wait_for_second_factor(tab, ANALYST_PAGES[0])
     second_factor = tab.page.url.removeprefix(tab.site)
     with subtests.test(second_factor):
         check_page(tab, axe, second_factor)
@@ -306,8 +312,9 @@ def _logged_in(browser, site, email: str, path: str, *, second_factor: bool) -> 
     tab = Tab(context.new_page(), site)
     submit_password(tab, email, path)
     if second_factor:
-        tab.page.wait_for_url(re.compile("/compte/second-facteur/"))
+        wait_for_second_factor(tab, path)
         submit_second_factor(tab, email)
+    landed_on(tab, path)
     return tab
 
 
