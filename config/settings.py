@@ -211,6 +211,8 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "0")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "ACSS <ne-pas-repondre@acss.example.fr>")
 ACSS_CONTACT_EMAIL = os.getenv("ACSS_CONTACT_EMAIL", "cert@acss.example.fr")
 ACSS_HOTLINE = os.getenv("ACSS_HOTLINE", "+33 1 00 00 00 00")
+# The data protection officer of the controller (personal data page).
+ACSS_DPO_EMAIL = os.getenv("ACSS_DPO_EMAIL", "dpo@esante.gouv.fr")
 
 # Security headers. HTTPS settings follow HTTPS_ONLY so that `check --deploy` is clean in production.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -375,3 +375,22 @@ def test_the_analyst_takes_the_ransomware_declaration_from_new_to_closed(demo, b
     assert case.declaration.escalations.get().authority.authority_code == "dgs"
     for tab in (dgs, analyst, declarant):
         tab.page.context.close()
+
+
+def test_what_the_browser_keeps_is_what_the_personal_data_page_lists(demo, tab):
+    """Cookies and local storage after an analyst's visit, against the page's table, in a real browser."""
+    submit_password(tab, ANALYST, ANALYST_PAGES[0])
+    wait_for_second_factor(tab, ANALYST_PAGES[0])
+    submit_second_factor(tab, ANALYST)
+    landed_on(tab, ANALYST_PAGES[0])
+    for path in (*ANALYST_PAGES, "/fiches-reflexes/", "/donnees-personnelles/"):
+        tab.page.goto(path)
+        tab.page.wait_for_function(DSFR_RUNNING, timeout=5_000)
+    listed = tab.page.evaluate(
+        """[...document.querySelectorAll("#traceurs tbody tr")].map(
+             (tr) => [tr.dataset.storage, tr.querySelector("code").textContent.trim()])"""
+    )
+    cookies = {cookie["name"] for cookie in tab.page.context.cookies()}
+    local = set(tab.page.evaluate("Object.keys(window.localStorage)"))
+    assert {name for storage, name in listed if storage == "cookie"} == cookies
+    assert {name for storage, name in listed if storage == "local"} == local

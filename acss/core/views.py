@@ -19,7 +19,15 @@ def legal_notice(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def personal_data(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/personal_data.html", {"title": _("Données personnelles")})
+    from django.conf import settings
+
+    context = {
+        "title": _("Données personnelles"),
+        "dpo_email": settings.ACSS_DPO_EMAIL,
+        "session_hours": settings.SESSION_COOKIE_AGE // 3600,
+        "csrf_cookie_days": settings.CSRF_COOKIE_AGE // (24 * 3600),
+    }
+    return render(request, "core/personal_data.html", context)
 
 
 @require_safe
@@ -29,7 +37,11 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def contact(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/contact.html", {"title": _("Contact")})
+    from .calendars import cell_calendar
+
+    calendar = cell_calendar()
+    context = {"title": _("Contact"), "cell_opening": calendar.opening, "cell_closing": calendar.closing}
+    return render(request, "core/contact.html", context)
 
 
 @require_safe

@@ -104,3 +104,11 @@ def tz_label(value: Any, structure: Any) -> str:
     offset = dt.astimezone(zone).utcoffset() or timedelta(0)
     place = ZONE_LABELS.get(zone.key, zone.key.rsplit("/", 1)[-1].replace("_", " "))
     return f"heure de {place} ({format_offset(offset)})"
+
+
+@register.filter
+def heure(value: Any) -> str:
+    """A time of day in French administrative style: "9 h", "17 h 30"."""
+    if not hasattr(value, "hour"):
+        return ""
+    return f"{value.hour} h" + (f" {value.minute:02d}" if value.minute else "")
