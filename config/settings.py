@@ -2,6 +2,8 @@
 
 Every value has an embedded default that runs the platform on one machine with SQLite;
 production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and the e-mail variables.
+The demonstration (scripts/run.sh) runs with DEBUG=0 and ACSS_DEMO=1: production pages and static
+files, over plain HTTP on one machine, with a generated secret key and e-mails written to files.
 """
 
 import os
@@ -31,10 +33,31 @@ def envsecret(name: str, default: str = "") -> str:
     return os.getenv(name, default)
 
 
+def demo_secret_key() -> str:
+    """The demonstration's own secret key: generated once per checkout, kept in var/ (never committed)."""
+    import secrets
+
+    path = VAR_DIR / "demo-secret-key"
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as file:
+        file.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
 DEBUG = envbool("DEBUG", "1")
+# The demonstration: demo data and demo codes allowed with DEBUG off, plain HTTP, e-mails to files.
+ACSS_DEMO = envbool("ACSS_DEMO", "0")
 SECRET_KEY = envsecret("SECRET_KEY", "dev-only-insecure-key-change-me" if DEBUG else "")
+if not SECRET_KEY and ACSS_DEMO:
+    SECRET_KEY = demo_secret_key()
 if not SECRET_KEY:
     raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
+# Production serves HTTPS only; development and the demonstration run on plain HTTP on one machine.
+HTTPS_ONLY = not (DEBUG or ACSS_DEMO)
 ALLOWED_HOSTS = os.getenv("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [o for o in os.getenv("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -176,7 +199,9 @@ TASKS = {
 # E-mail: in development, every message is a file under var/mail/ (see README).
 EMAIL_BACKEND = os.getenv(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.filebased.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend"
+    if DEBUG or ACSS_DEMO
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_FILE_PATH = Path(os.getenv("EMAIL_FILE_PATH", VAR_DIR / "mail"))
 EMAIL_HOST = os.getenv("EMAIL_HOST", "localhost")
@@ -211,7 +236,10 @@ ACSS_TASK_MAX_CLAIMS = envint("ACSS_TASK_MAX_CLAIMS", "5")
 ACSS_ONCALL_ACK_MINUTES = envint("ACSS_ONCALL_ACK_MINUTES", "15")
 ACSS_ONCALL_DEPUTY_MINUTES = envint("ACSS_ONCALL_DEPUTY_MINUTES", "15")
 
-# Security headers. HTTPS settings follow DEBUG so that `check --deploy` is clean in production.
+# The data protection officer of the controller (personal data page).
+ACSS_DPO_EMAIL = os.getenv("ACSS_DPO_EMAIL", "dpo@esante.gouv.fr")
+
+# Security headers. HTTPS settings follow HTTPS_ONLY so that `check --deploy` is clean in production.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -219,12 +247,12 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", str(8 * 3600))
-SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "0" if DEBUG else "1")
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
-SECURE_HSTS_SECONDS = 0 if DEBUG else envint("SECURE_HSTS_SECONDS", str(365 * 24 * 3600))
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "1" if HTTPS_ONLY else "0")
+SESSION_COOKIE_SECURE = HTTPS_ONLY
+CSRF_COOKIE_SECURE = HTTPS_ONLY
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)) if HTTPS_ONLY else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS_ONLY
+SECURE_HSTS_PRELOAD = HTTPS_ONLY
 if os.getenv("SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = (os.environ["SECURE_PROXY_SSL_HEADER"], "https")
 CSRF_FAILURE_VIEW = "acss.core.views.csrf_failure"

@@ -35,5 +35,7 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 
+handler400 = "acss.core.views.error_400"
+handler403 = "acss.core.views.error_403"
 handler404 = "acss.core.views.error_404"
 handler500 = "acss.core.views.error_500"

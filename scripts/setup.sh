@@ -12,7 +12,9 @@ fi
 REQ="${1:-requirements.txt}"
 STAMP=".venv/.acss-$(basename "$REQ").sha256"
 SUM="$(cat requirements*.txt | sha256sum | cut -d' ' -f1)"
-if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$SUM" ]; then
+current() { [ -f "$1" ] && [ "$(cat "$1")" = "$SUM" ]; }
+# A current development install (requirements-dev.txt includes requirements.txt) serves run.sh as well.
+if ! current "$STAMP" && ! current ".venv/.acss-requirements-dev.txt.sha256"; then
   echo "Installation des dépendances ($REQ)…"
   # (the filter drops pip's notes about local package mirrors absent from this machine)
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip 2> >(grep -v "^WARNING: Location" >&2)

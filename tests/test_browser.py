@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps as django_apps
@@ -215,6 +216,11 @@ def submit_password(tab: Tab, email: str, path: str) -> None:
     page.locator("main").get_by_role("button", name="Se connecter").click()
 
 
+def wait_for_second_factor(tab: Tab, path: str) -> None:
+    """Staff: the password leads to the code at once, carrying the page asked for."""
+    tab.page.wait_for_url(re.compile(r"/compte/second-facteur/\?" + re.escape(urlencode({"next": path})) + "$"))
+
+
 def submit_second_factor(tab: Tab, email: str) -> None:
     from acss.accounts.demo import demo_totp_code
 
@@ -286,10 +292,10 @@ def test_declarant_pages(demo, tab, axe, subtests):
 
 
 def test_analyst_pages(demo, tab, axe, subtests):
-    """The analyst's password leads to the second-factor form (checked like any page), then the code
-    to the page asked for."""
+    """The analyst's password leads straight to the second-factor form (checked like any page), then
+    the code to the page asked for."""
     submit_password(tab, ANALYST, ANALYST_PAGES[0])
-    tab.page.wait_for_url(re.compile(r"/compte/second-facteur/\?next="))
+    wait_for_second_factor(tab, ANALYST_PAGES[0])
     second_factor = tab.page.url.removeprefix(tab.site)
     with subtests.test(second_factor):
         check_page(tab, axe, second_factor)
@@ -306,13 +312,14 @@ def _logged_in(browser, site, email: str, path: str, *, second_factor: bool, vie
     tab = Tab(context.new_page(), site)
     submit_password(tab, email, path)
     if second_factor:
-        tab.page.wait_for_url(re.compile("/compte/second-facteur/"))
+        wait_for_second_factor(tab, path)
         submit_second_factor(tab, email)
+    landed_on(tab, path)
     return tab
 
 
 def test_the_analyst_takes_the_ransomware_declaration_from_new_to_closed(demo, browser, site):
-    """Issue 4's walk-through, in Chromium: qualify, escalate to the DGS, ask, the declarant answers, close;
+    """The handling walk-through, in Chromium: qualify, escalate to the DGS, ask, the declarant answers, close;
     the DGS sees the case only once it is escalated."""
     from acss.cases.models import Case
 
@@ -445,3 +452,22 @@ def test_the_declarant_reviews_a_draft_and_finds_the_first_alert_under_declarer(
     page.locator("#fr-navigation").get_by_role("button", name="Déclarer").click()
     page.locator("#menu-declarer").get_by_role("link", name="Envoyer une première alerte").click()
     page.wait_for_url(re.compile("/declarer/alerte/$"))
+
+
+def test_what_the_browser_keeps_is_what_the_personal_data_page_lists(demo, tab):
+    """Cookies and local storage after an analyst's visit, against the page's table, in a real browser."""
+    submit_password(tab, ANALYST, ANALYST_PAGES[0])
+    wait_for_second_factor(tab, ANALYST_PAGES[0])
+    submit_second_factor(tab, ANALYST)
+    landed_on(tab, ANALYST_PAGES[0])
+    for path in (*ANALYST_PAGES, "/fiches-reflexes/", "/donnees-personnelles/"):
+        tab.page.goto(path)
+        tab.page.wait_for_function(DSFR_RUNNING, timeout=5_000)
+    listed = tab.page.evaluate(
+        """[...document.querySelectorAll("#traceurs tbody tr")].map(
+             (tr) => [tr.dataset.storage, tr.querySelector("code").textContent.trim()])"""
+    )
+    cookies = {cookie["name"] for cookie in tab.page.context.cookies()}
+    local = set(tab.page.evaluate("Object.keys(window.localStorage)"))
+    assert {name for storage, name in listed if storage == "cookie"} == cookies
+    assert {name for storage, name in listed if storage == "local"} == local

@@ -78,6 +78,7 @@ def test_production_settings_pass_check_deploy(tmp_path):
         "ACSS_VAR_DIR": str(tmp_path),
     }
     env.pop("DATABASE_URL", None)
+    env.pop("ACSS_DEMO", None)  # production: not the demonstration
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -90,10 +91,13 @@ def test_production_settings_pass_check_deploy(tmp_path):
     assert "no issues" in result.stdout
 
 
-def test_production_refuses_to_start_without_a_secret_key():
-    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": ""}
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    """Only the demonstration (ACSS_DEMO=1) generates a key of its own."""
+    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "", "ACSS_VAR_DIR": str(tmp_path)}
+    env.pop("ACSS_DEMO", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+    assert not (tmp_path / "demo-secret-key").exists()

@@ -1,7 +1,7 @@
 """Demo data: structures in several regions, people of every role, staff enrolled in TOTP.
 
 Idempotent: running it twice changes nothing. Never run in production (the command refuses
-unless DEBUG is on or --force is given).
+unless DEBUG or ACSS_DEMO is on, or --force is given).
 """
 
 from __future__ import annotations

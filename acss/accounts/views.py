@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -32,6 +32,7 @@ from .forms import (
     PasswordResetForm,
     StructureRegistrationForm,
 )
+from .middleware import needs_second_factor, second_factor_url
 from .models import AccessRequest
 from .selectors import actor_for, structure_get_managed, structure_list_pending, structure_list_visible
 
@@ -40,14 +41,22 @@ def _safe_next(request: HttpRequest, default: str = "core:dashboard") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
-    return reverse_lazy(default)
+    return reverse(default)
 
 
 class LoginView(auth_views.LoginView):
+    """Password, then, for staff, the second factor at once; ``next`` (checked by Django) follows them."""
+
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
     extra_context = {"title": gettext_lazy("Connexion")}
+
+    def get_success_url(self):
+        user = self.request.user
+        if needs_second_factor(user) and getattr(user, "otp_device", None) is None:
+            return second_factor_url(user, super().get_success_url())
+        return super().get_success_url()
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -71,7 +80,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def otp_verify(request: HttpRequest) -> HttpResponse:
     devices = list(TOTPDevice.objects.devices_for_user(request.user, confirmed=True))
     if not devices:
-        return redirect("accounts:otp_setup")
+        return redirect(second_factor_url(request.user, _safe_next(request)))
     form = OTPTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         for device in devices:
@@ -101,7 +110,7 @@ def _qr_svg(data: str) -> str:
 @require_http_methods(["GET", "POST"])
 def otp_setup(request: HttpRequest) -> HttpResponse:
     if TOTPDevice.objects.devices_for_user(request.user, confirmed=True).exists():
-        return redirect("accounts:otp_verify")
+        return redirect(second_factor_url(request.user, _safe_next(request)))
     device = TOTPDevice.objects.devices_for_user(request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name=_("Application d'authentification"), confirmed=False)

@@ -19,7 +19,15 @@ def legal_notice(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def personal_data(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/personal_data.html", {"title": _("Données personnelles")})
+    from django.conf import settings
+
+    context = {
+        "title": _("Données personnelles"),
+        "dpo_email": settings.ACSS_DPO_EMAIL,
+        "session_hours": settings.SESSION_COOKIE_AGE // 3600,
+        "csrf_cookie_days": settings.CSRF_COOKIE_AGE // (24 * 3600),
+    }
+    return render(request, "core/personal_data.html", context)
 
 
 @require_safe
@@ -29,7 +37,11 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def contact(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/contact.html", {"title": _("Contact")})
+    from .calendars import cell_calendar
+
+    calendar = cell_calendar()
+    context = {"title": _("Contact"), "cell_opening": calendar.opening, "cell_closing": calendar.closing}
+    return render(request, "core/contact.html", context)
 
 
 @require_safe
@@ -72,12 +84,33 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
             _("Le formulaire avait expiré. Vos réponses ont été conservées : vérifiez-les, puis envoyez à nouveau."),
         )
         return redirect(request.get_full_path())
-    return render(request, "core/csrf_failure.html", {"title": _("Formulaire expiré")}, status=403)
+    return render(request, "core/csrf_failure.html", {"title": _("Formulaire expiré"), "status": 403}, status=403)
+
+
+def error_400(request: HttpRequest, exception=None) -> HttpResponse:
+    return _standalone_error("core/400.html", 400, _("Requête incorrecte"))
+
+
+def error_403(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "core/403.html", {"title": _("Accès refusé"), "status": 403}, status=403)
 
 
 def error_404(request: HttpRequest, exception=None) -> HttpResponse:
-    return render(request, "core/404.html", {"title": _("Page non trouvée")}, status=404)
+    return render(request, "core/404.html", {"title": _("Page non trouvée"), "status": 404}, status=404)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/500.html", {"title": _("Erreur inattendue")}, status=500)
+    return _standalone_error("core/500.html", 500, _("Erreur inattendue"))
+
+
+def _standalone_error(template_name: str, status: int, title: str) -> HttpResponse:
+    """Rendered without the request: no context processor, no session, no database query can fail again."""
+    from django.conf import settings
+    from django.template import loader
+
+    context = {
+        "title": title,
+        "status": status,
+        "ACSS_HOTLINE": settings.ACSS_HOTLINE,
+    }
+    return HttpResponse(loader.render_to_string(template_name, context), status=status)

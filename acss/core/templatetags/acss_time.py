@@ -1,4 +1,4 @@
-"""Show instants in a structure's local hour (DOMAIN.md §5 "Two calendars").
+"""Show instants in a structure's local hour.
 
     {% load acss_time %}
     {{ decl.submitted_at|structure_local:decl.structure|date:"d/m/Y H:i" }} ({{ decl.submitted_at|tz_label:decl.structure }})
@@ -131,3 +131,11 @@ def long_local(value: Any, structure: Any) -> str:
     Paris (UTC+1) »."""
     text = long_date_time(value, structure)
     return f"{text}, {tz_label(value, structure)}" if text else ""
+
+
+@register.filter
+def heure(value: Any) -> str:
+    """A time of day in French administrative style: "9 h", "17 h 30"."""
+    if not hasattr(value, "hour"):
+        return ""
+    return f"{value.hour} h" + (f" {value.minute:02d}" if value.minute else "")

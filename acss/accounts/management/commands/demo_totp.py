@@ -6,7 +6,7 @@ from acss.accounts.demo import demo_totp_code
 
 
 class Command(BaseCommand):
-    help = "Affiche le code TOTP courant d'un compte de démonstration (développement uniquement)."
+    help = "Affiche le code TOTP courant d'un compte de démonstration (développement et démonstration uniquement)."
 
     def add_arguments(self, parser):
         parser.add_argument("email")
@@ -15,8 +15,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, email, secret=False, **options):
-        if not settings.DEBUG:
-            raise CommandError("Refus : réservé au développement (DEBUG activé).")
+        if not (settings.DEBUG or settings.ACSS_DEMO):
+            raise CommandError("Refus : réservé au développement et à la démonstration (DEBUG ou ACSS_DEMO activé).")
         email = email.strip().lower()
         if not TOTPDevice.objects.filter(user__email=email, confirmed=True).exists():
             raise CommandError(f"Aucun second facteur pour {email}.")

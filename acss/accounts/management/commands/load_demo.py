@@ -8,11 +8,15 @@ class Command(BaseCommand):
     help = "Charge les données de démonstration (idempotent) et affiche les identifiants."
 
     def add_arguments(self, parser):
-        parser.add_argument("--force", action="store_true", help="Autorise le chargement hors DEBUG.")
+        parser.add_argument(
+            "--force", action="store_true", help="Autorise le chargement hors développement et hors démonstration."
+        )
 
     def handle(self, *args, force=False, **options):
-        if not settings.DEBUG and not force:
-            raise CommandError("Refus : DEBUG est désactivé (données de démonstration). Utilisez --force.")
+        if not (settings.DEBUG or settings.ACSS_DEMO or force):
+            raise CommandError(
+                "Refus : ni DEBUG ni ACSS_DEMO ne sont activés (données de démonstration). Utilisez --force."
+            )
         logins = load_demo()
         out = self.stdout
         out.write(self.style.SUCCESS("Données de démonstration chargées."))
