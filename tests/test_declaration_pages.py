@@ -49,8 +49,8 @@ def test_the_review_shows_each_answer_in_words(world):
     html = review_of(client, draft.key)
     rows = rows_of(html)
     assert rows["Structure"] == f"Hôpital A — FINESS {world.structure_a.finess_et}"
-    assert rows["Découvert le"] == "20 novembre 2026 à 03 h 00, heure de Paris (UTC+1)"
-    assert rows["Survenu le"] == "20 novembre 2026 à 02 h 30, heure de Paris (UTC+1)"
+    assert rows["Découvert le"] == "20 novembre 2026 à 3 h 00 (heure de Paris, UTC+1)"
+    assert rows["Survenu le"] == "20 novembre 2026 à 2 h 30 (heure de Paris, UTC+1)"
     assert rows["Périmètre"] == "Un seul site"
     assert rows["État de l'incident"] == "En cours"
     assert rows["Fonctionnement de la structure"] == "Fonctionnement en mode dégradé"
@@ -78,7 +78,7 @@ def test_review_sections_build_the_rows_in_the_structure_local_time(world):
     sections = review_sections(cleaned, structures=structures, tz=reunion)
     assert [s.title for s in sections] == [str(f.step_title) for f in STEPS] + ["Pièces jointes"]
     rows = {row.label: row for section in sections for row in section.rows}
-    assert rows["Découvert le"].value == "20 novembre 2026 à 03 h 00, heure de La Réunion (UTC+4)"
+    assert rows["Découvert le"].value == "20 novembre 2026 à 3 h 00 (heure de La Réunion, UTC+4)"
     assert rows["Patients concernés"].value == "1 patient"
     assert rows["Durée du mode dégradé"].value == "Non renseigné"
     assert rows["Données affectées"].items == ("Données de santé",)
@@ -192,7 +192,7 @@ def test_the_receipt_of_a_full_declaration(world, django_capture_on_commit_callb
     html = client.get(done.url).content.decode()
     reference = Declaration.objects.get(title="Rançongiciel sur le PACS").reference
     assert f"Déclaration reçue : {reference}" in html
-    assert "a été reçue le " in html and ", heure de Paris (UTC+1)" in html
+    assert "a été reçue le " in html and "(heure de Paris, UTC+1)" in html
 
 
 # --- units ---------------------------------------------------------------------------------------------

@@ -199,8 +199,9 @@ def organisation_avec_article(organisation: Any) -> str:
 # --- dates ------------------------------------------------------------------------------------------------------
 
 
-def date_en_toutes_lettres(value: datetime, zone: Any = None) -> str:
-    """« vendredi 20 novembre 2026 à 3 h 05 (heure de Paris, UTC+1) », « mardi 1er décembre… ».
+def date_en_toutes_lettres(value: datetime, zone: Any = None, *, weekday: bool = True) -> str:
+    """« vendredi 20 novembre 2026 à 3 h 05 (heure de Paris, UTC+1) », « mardi 1er décembre… »; without the
+    weekday (``weekday=False``) for tables: « 20 novembre 2026 à 3 h 05 (heure de Paris, UTC+1) ».
 
     ``zone`` is anything ``acss_time.zone_of`` accepts (a structure, a département, a zone name); Paris
     by default. Always in French, whatever language the current request asked for.
@@ -217,4 +218,5 @@ def date_en_toutes_lettres(value: datetime, zone: Any = None) -> str:
     number = "1er" if local.day == 1 else str(local.day)
     place = ZONE_LABELS.get(tz.key, tz.key.rsplit("/", 1)[-1].replace("_", " "))
     offset = format_offset(local.utcoffset() or timedelta(0))
-    return f"{day} {number} {month_year} à {local.hour} h {local.minute:02d} (heure de {place}, {offset})"
+    text = f"{number} {month_year} à {local.hour} h {local.minute:02d} (heure de {place}, {offset})"
+    return f"{day} {text}" if weekday else text

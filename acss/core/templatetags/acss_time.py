@@ -18,8 +18,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import template
 from django.utils import timezone
-from django.utils.dates import MONTHS
-from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -109,28 +107,15 @@ def tz_label(value: Any, structure: Any) -> str:
     return f"heure de {place} ({format_offset(offset)})"
 
 
-def long_date_time(value: Any, zone: Any) -> str:
-    """« 30 novembre 2026 à 08 h 10 » (« 1er décembre … » on the first) in the given zone; "" if not a datetime."""
-    dt = _aware(value)
-    if dt is None:
-        return ""
-    local = dt.astimezone(zone_of(zone))
-    day = _("1er") if local.day == 1 else str(local.day)
-    return _("%(day)s %(month)s %(year)s à %(hour)s h %(minute)s") % {
-        "day": day,
-        "month": MONTHS[local.month],
-        "year": local.year,
-        "hour": f"{local.hour:02d}",
-        "minute": f"{local.minute:02d}",
-    }
-
-
 @register.filter
 def long_local(value: Any, structure: Any) -> str:
-    """The instant in words in the structure's local time, with the zone: « 30 novembre 2026 à 08 h 10, heure de
-    Paris (UTC+1) »."""
-    text = long_date_time(value, structure)
-    return f"{text}, {tz_label(value, structure)}" if text else ""
+    """The instant in words in the structure's local time, with the zone: « 30 novembre 2026 à 8 h 10 (heure de
+    Paris, UTC+1) ». The same words as the e-mails (``acss.core.french.date_en_toutes_lettres``), without the
+    weekday; "" if not a datetime."""
+    from acss.core.french import date_en_toutes_lettres
+
+    dt = _aware(value)
+    return date_en_toutes_lettres(dt, structure, weekday=False) if dt is not None else ""
 
 
 @register.filter
