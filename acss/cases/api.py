@@ -91,7 +91,7 @@ class CaseEscalationSerializer(serializers.Serializer):
 
 
 class CaseHandlingSerializer(serializers.Serializer):
-    """What staff (ACSS, the region's ARS, an authority the case was escalated to) see of the handling."""
+    """Ce que les agents (la cellule ACSS, l'ARS de la région, une autorité saisie du dossier) voient du traitement."""
 
     state_label = serializers.CharField()
     provisional_criticity = serializers.IntegerField()
@@ -332,7 +332,13 @@ class CaseDetailAPI(APIView):
     read ``handling`` (criticity, legal level, justification, analyst, the cell's deadline, escalations).
     Staff use a token that only an administrator can give them (see the module's docstring)."""
 
-    @extend_schema(responses={200: CaseSerializer}, summary="Le dossier de traitement d'une déclaration")
+    @extend_schema(
+        responses={200: CaseSerializer},
+        summary="Le dossier de traitement d'une déclaration",
+        description="Pour toute personne qui voit la déclaration. La structure lit l'état en clair, ses questions "
+        "ouvertes et les échéances NIS 2 et CNIL ; les agents lisent aussi « handling » (criticité, niveau légal, "
+        "justification, analyste, échéance de la cellule, transmissions).",
+    )
     def get(self, request, reference):
         declaration, case = _load(request, reference)
         _viewed(request, declaration, "api:case")
@@ -371,7 +377,12 @@ class MessageListAPI(APIView):
     question, answers one or adds a note, through the same services as the page. Staff use a token that only an
     administrator can give them."""
 
-    @extend_schema(responses={200: MessageSerializer(many=True)}, summary="Les messages d'une déclaration")
+    @extend_schema(
+        responses={200: MessageSerializer(many=True)},
+        summary="Les messages d'une déclaration",
+        description="Questions et réponses pour la structure et l'ARS de la région ; les notes internes pour la "
+        "cellule ACSS seulement ; aucun fil pour une autorité.",
+    )
     def get(self, request, reference):
         declaration, _case = _load(request, reference)
         _viewed(request, declaration, "api:messages")
@@ -390,6 +401,7 @@ class MessageListAPI(APIView):
             403: OpenApiResponse(ErrorsSerializer, description="Cette personne ne peut pas écrire ce message."),
         },
         summary="Poser une question, y répondre, ou ajouter une note interne",
+        description="Par les mêmes services que la page de la déclaration.",
     )
     def post(self, request, reference):
         declaration, _case = _load(request, reference)
@@ -595,6 +607,8 @@ class CaseActionAPI(APIView):
             403: OpenApiResponse(ErrorsSerializer, description="Cette personne ne peut pas faire cette action."),
         },
         summary="Une action de traitement (prendre, qualifier, transmettre, clore…)",
+        description="« take », « assign », « qualify », « accompany », « close », « out_of_scope », « merge », "
+        "« escalate » : la cellule ACSS ; « resolved » : la structure. Répond avec le dossier à jour.",
     )
     def post(self, request, reference):
         declaration, case = _load(request, reference)
