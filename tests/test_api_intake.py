@@ -230,6 +230,26 @@ def test_a_declaration_that_loses_the_race_gets_the_winner_s(world, concurrent_c
     assert ReferenceCounter.objects.get().last == counter  # the loser's number was given back with its savepoint
 
 
+def test_an_address_longer_than_its_column_is_refused_in_french(world):
+    """Valid as an address, but longer than the 254 characters its column holds (PostgreSQL would refuse it)."""
+    api = world.api("declarant_a")
+    long_address = "x" * 250 + "@a.test"
+    for field in ("declarant_email", "alt_contact_email"):
+        payload = {**api_payload(world.structure_a), field: long_address}
+        response = api.post(reverse("api:declaration_list"), payload, content_type="application/json")
+        assert response.status_code == 400
+        assert response.json()["errors"] == {
+            field: ["Une adresse électronique compte 254 caractères au plus (257 saisis)."]
+        }
+    assert not Declaration.objects.filter(title="Rançongiciel sur le PACS").exists()
+    at_the_limit = {**api_payload(world.structure_a), "alt_contact_email": "x" * 247 + "@a.test"}
+    response = api.post(reverse("api:declaration_list"), at_the_limit, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert (
+        Declaration.objects.get(title="Rançongiciel sur le PACS").alt_contact_email == at_the_limit["alt_contact_email"]
+    )
+
+
 def test_the_openapi_schema_describes_the_writes(client, db):
     schema = client.get(reverse("api:schema")).content.decode()
     for path in ("/api/v1/declarations/", "/api/v1/alertes/", "/api/v1/declarations/{reference}/complements/"):

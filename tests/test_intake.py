@@ -13,6 +13,7 @@ from .conftest import login
 from .intake_helpers import STEP_DATA, at_paris, fill_draft
 
 REF_RE = re.compile(r"^ACSS-\d{4}-\d{6}$")
+LONG_EMAIL = "x" * 250 + "@a.test"  # a valid address, longer than the column (254)
 
 
 def alert_payload(site, **extra):
@@ -328,6 +329,8 @@ def test_quick_alert_field_validation(world, field, value, message):
     ("step", "field", "value", "message"),
     [
         (1, "declarant_email", "pas-une-adresse", "adresse e-mail valide"),
+        (1, "declarant_email", LONG_EMAIL, "Une adresse électronique compte 254 caractères au plus (257 saisis)."),
+        (1, "alt_contact_email", LONG_EMAIL, "Une adresse électronique compte 254 caractères au plus (257 saisis)."),
         (1, "declarant_phone", "12", "Saisissez un numéro de téléphone joignable"),
         (1, "alt_contact_email", "claire.martin@a.test", "Donnez une autre adresse"),
         (1, "declarant_name", "", "Ce champ est obligatoire."),
