@@ -426,7 +426,8 @@ def _scenarios():
                 yield pytest.param(function, id=f"{module.__name__.rsplit('.', 1)[-1]}::{name}")
 
 
-unescalated = handling_scenarios.unescalated  # a fixture of the handling scenarios, replayed here
+unescalated = handling_scenarios.unescalated  # fixtures of the scenarios, replayed here
+concurrent_commit = intake_scenarios.concurrent_commit
 
 
 @pytest.mark.django_db  # the world is asked for by name: say it needs the database, to run with the db tests

@@ -350,3 +350,30 @@ def test_the_schema_documents_the_handling_api(client, db):
         assert path in schema
     for component in ("CaseAction:", "CaseQualify:", "CaseEscalate:", "MessageInput:", "Case:", "HandlingErrors:"):
         assert component in schema
+
+
+def test_the_closing_figures_are_bounded_like_the_declaration_s(world):
+    """Hours and patients within what the declaration forms accept: never an integer overflow on PostgreSQL."""
+    analyst = world.api("analyst")
+    decl = world.decl_c
+    act(analyst, decl, "take")
+    qualified = act(
+        analyst,
+        decl,
+        "qualify",
+        criticity=2,
+        legal_level="significant",
+        justification="Messagerie indisponible",
+        sanitary_impact_confirmed=False,
+    )
+    assert qualified.status_code == 200, qualified.json()
+    for field, limit in (("degraded_hours", 100000), ("patients_affected", 100000000)):
+        response = act(analyst, decl, "close", summary="Remédiation faite", **{field: 10**10})
+        assert response.status_code == 400
+        assert response.json()["errors"] == {
+            field: [f"Assurez-vous que cette valeur est inférieure ou égale à {limit}."]
+        }
+    assert case_of(decl).state != "closed"
+    done = act(analyst, decl, "close", summary="Remédiation faite", degraded_hours=100000, patients_affected=100000000)
+    assert done.status_code == 200, done.json()
+    assert (case_of(decl).closure_degraded_hours, case_of(decl).closure_patients_affected) == (100000, 100000000)

@@ -189,3 +189,27 @@ def test_merge_and_out_of_scope_messages(world):
     assert messages_of(response) == [f"Dossier fusionné comme doublon de la déclaration {world.decl_a.reference}."]
     oos = reverse("handling:action", args=[world.decl_c.reference, "out_of_scope"])
     assert messages_of(analyst.post(oos, {"reason": "Hors SSI"}, follow=True)) == ["Dossier classé hors du champ."]
+
+
+def test_the_closing_figures_are_bounded_like_the_declaration_s(world):
+    """The close form refuses what no column holds (PostgreSQL would overflow), in French, and closes nothing."""
+    qualify(world, world.decl_a)
+    analyst = world.client("analyst")
+    close = reverse("handling:action", args=[world.decl_a.reference, "close"])
+    for field, limit in (("degraded_hours", "100000"), ("patients_affected", "100000000")):
+        response = analyst.post(close, {"summary": "Remédiation faite", field: str(10**10)}, follow=True)
+        assert messages_of(response) == ["Action non enregistrée : corrigez les champs signalés."]
+        assert f"Assurez-vous que cette valeur est inférieure ou égale à {limit}." in response.content.decode()
+        assert Case.objects.get(declaration=world.decl_a).state != CaseState.CLOSED
+    done = analyst.post(
+        close,
+        {"summary": "Remédiation faite", "degraded_hours": "100000", "patients_affected": "100000000"},
+        follow=True,
+    )
+    assert messages_of(done) == ["Dossier clos."]
+    case = Case.objects.get(declaration=world.decl_a)
+    assert (case.state, case.closure_degraded_hours, case.closure_patients_affected) == (
+        CaseState.CLOSED,
+        100000,
+        100000000,
+    )

@@ -7,12 +7,13 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from acss.declarations.models import Declaration, DeclarationDraft, Notification, SituationUpdate
+from acss.declarations.models import Addendum, Declaration, DeclarationDraft, Notification, SituationUpdate
 
 from .conftest import login
 from .intake_helpers import STEP_DATA, at_paris, fill_draft
 
 REF_RE = re.compile(r"^ACSS-\d{4}-\d{6}$")
+LONG_EMAIL = "x" * 250 + "@a.test"  # a valid address, longer than the column (254)
 
 
 def alert_payload(site, **extra):
@@ -229,6 +230,60 @@ def test_an_empty_addendum_is_refused_in_french(world):
     assert "Écrivez un texte ou joignez au moins un fichier." in response.content.decode()
 
 
+SENT_ALREADY = "Ce formulaire a déjà été envoyé avec un autre contenu : rien n&#x27;a été enregistré cette fois."
+PAGE_WRITES = [
+    ("declarations:addendum", {"kind": "new_fact", "body": "Sauvegardes intactes."}, {"body": "Autre texte"}, Addendum),
+    (
+        "declarations:situation",
+        {"situation": "degraded", "effective_at": "2026-11-20T04:00"},
+        {"situation": "normal"},
+        SituationUpdate,
+    ),
+]
+
+
+def _submission_key(html: str) -> str:
+    return re.search(r'name="submission_key" value="([^"]+)"', html).group(1)
+
+
+def test_a_complement_or_a_situation_sent_twice_is_added_once(world):
+    client = world.client("declarant_a")
+    for name, data, _changed, model in PAGE_WRITES:
+        url = reverse(name, args=[world.decl_a.reference])
+        key = _submission_key(client.get(url).content.decode())
+        for _ in range(2):  # a double click
+            response = client.post(url, {**data, "submission_key": key})
+            assert response.status_code == 302, name
+        assert model.objects.filter(declaration=world.decl_a).count() == 1
+
+
+def test_a_form_sent_again_with_another_content_adds_nothing_and_says_so(world):
+    """Back in the browser, text changed, sent again: the first stands, and the person is told before anything."""
+    client = world.client("declarant_a")
+    for name, data, changed, model in PAGE_WRITES:
+        url = reverse(name, args=[world.decl_a.reference])
+        assert client.post(url, {**data, "submission_key": "page-1"}).status_code == 302
+        again = client.post(url, {**data, **changed, "submission_key": "page-1"})
+        html = again.content.decode()
+        assert again.status_code == 200 and SENT_ALREADY in html, name
+        assert model.objects.filter(declaration=world.decl_a).count() == 1
+        # Sent once more on purpose, the form carries a new key: it is added.
+        fresh = _submission_key(html)
+        assert fresh != "page-1"
+        assert client.post(url, {**data, **changed, "submission_key": fresh}).status_code == 302
+        assert model.objects.filter(declaration=world.decl_a).count() == 2
+
+
+def test_a_submission_key_reused_on_another_declaration_shows_nothing_of_the_first(world):
+    client = world.client("group_officer")  # acts for A and C
+    for name, data, _changed, model in PAGE_WRITES:
+        client.post(reverse(name, args=[world.decl_a.reference]), {**data, "submission_key": "page-2"}, follow=True)
+        other = client.post(reverse(name, args=[world.decl_c.reference]), {**data, "submission_key": "page-2"})
+        assert other.status_code == 200 and SENT_ALREADY in other.content.decode(), name
+        assert world.decl_a.reference not in other.content.decode()
+        assert not model.objects.filter(declaration=world.decl_c).exists()
+
+
 def test_acss_declares_on_behalf_and_the_structure_sees_it_as_its_own(world, django_capture_on_commit_callbacks):
     analyst = world.client("analyst")
     with django_capture_on_commit_callbacks(execute=True):
@@ -274,6 +329,8 @@ def test_quick_alert_field_validation(world, field, value, message):
     ("step", "field", "value", "message"),
     [
         (1, "declarant_email", "pas-une-adresse", "adresse e-mail valide"),
+        (1, "declarant_email", LONG_EMAIL, "Une adresse électronique compte 254 caractères au plus (257 saisis)."),
+        (1, "alt_contact_email", LONG_EMAIL, "Une adresse électronique compte 254 caractères au plus (257 saisis)."),
         (1, "declarant_phone", "12", "Saisissez un numéro de téléphone joignable"),
         (1, "alt_contact_email", "claire.martin@a.test", "Donnez une autre adresse"),
         (1, "declarant_name", "", "Ce champ est obligatoire."),

@@ -30,6 +30,7 @@ from acss.core.api import ErrorSerializer, NonBlankText
 from acss.core.audit import audit_record
 from acss.core.calendars import cnil_deadline, nis2_deadlines
 from acss.core.models import IncidentCategory
+from acss.declarations.forms import MAX_DEGRADED_HOURS, MAX_PATIENTS
 from acss.declarations.models import Declaration
 from acss.declarations.selectors import declaration_get_visible
 
@@ -495,8 +496,10 @@ class CaseAccompanySerializer(CaseActionSerializer):
 class CaseCloseSerializer(CaseActionSerializer):
     summary = NonBlankText(max_length=10000)
     root_cause = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    degraded_hours = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100000)
-    patients_affected = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100000000)
+    degraded_hours = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=MAX_DEGRADED_HOURS
+    )
+    patients_affected = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=MAX_PATIENTS)
     provider = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 

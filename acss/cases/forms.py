@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from acss.core.forms import AcssForm
 from acss.core.models import IncidentCategory
+from acss.declarations.forms import MAX_DEGRADED_HOURS, MAX_PATIENTS
 
 from .models import Criticity, LegalLevel
 
@@ -72,8 +73,12 @@ class CloseForm(AcssForm):
     root_cause = forms.CharField(
         label=_("Cause racine"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
     )
-    degraded_hours = forms.IntegerField(label=_("Durée en mode dégradé (heures)"), min_value=0, required=False)
-    patients_affected = forms.IntegerField(label=_("Patients concernés"), min_value=0, required=False)
+    degraded_hours = forms.IntegerField(
+        label=_("Durée en mode dégradé (heures)"), min_value=0, max_value=MAX_DEGRADED_HOURS, required=False
+    )
+    patients_affected = forms.IntegerField(
+        label=_("Patients concernés"), min_value=0, max_value=MAX_PATIENTS, required=False
+    )
     provider = forms.CharField(label=_("Prestataire en cause"), max_length=200, required=False)
 
 

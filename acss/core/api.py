@@ -8,7 +8,7 @@ and how the OpenAPI schema describes them.
   form's field (a list where one value is expected, an object where text is expected… are field errors), so the
   API can run the very forms the pages use.
 - ``exception_handler``: a 404 says the same thing whatever the reason (missing, not visible, not writable); too
-  large a body is a French 413.
+  large a body is a French 413; an idempotency key reused for another write a French 409.
 - ``ErrorSerializer``: the shape of every refusal, for the schema (``acss.core.openapi`` adds it to each
   operation).
 - ``form_request_serializer``: the request schema of a form, generated from its fields, so the schema shows the
@@ -34,6 +34,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 
 from . import referential
+from .idempotency import IdempotencyConflictError
 from .models import AffectedSystem, DataCategory, IncidentCategory, Vector
 
 # --------------------------------------------------------------------------------------------------
@@ -42,6 +43,12 @@ from .models import AffectedSystem, DataCategory, IncidentCategory, Vector
 
 NOT_AN_OBJECT = gettext_lazy("Le corps de la requête doit être un objet JSON.")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("Cette clé d'idempotence a déjà servi pour une autre requête.")
+    default_code = "idempotency_key_reused"
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -202,8 +209,9 @@ class NonBlankText(serializers.CharField):
 
 def exception_handler(exc, context):
     """DRF's, except that a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a French 413 (Django would answer an
-    HTML 400), and that a 404 or a refusal raised by Django carries no internal reason (in English, and which
-    would tell a declaration that exists from one that does not)."""
+    HTML 400), that a 404 or a refusal raised by Django carries no internal reason (in English, and which
+    would tell a declaration that exists from one that does not), and that an idempotency key already used for
+    another write is a French 409 (which names nothing of that other write)."""
     if isinstance(exc, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         exc = RequestTooLarge(
@@ -215,6 +223,8 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound(_("Introuvable : cette ressource n'existe pas ou ne vous est pas accessible."))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, IdempotencyConflictError):
+        exc = IdempotencyKeyReused()
     from rest_framework.views import exception_handler as drf_exception_handler  # it imports this module's parser
 
     return drf_exception_handler(exc, context)
@@ -228,7 +238,8 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(
         required=False,
         help_text="Message en français quand la requête entière est refusée : corps illisible ou qui n'est pas un "
-        "objet JSON, authentification absente ou invalide, ressource introuvable, type de contenu non accepté.",
+        "objet JSON, authentification absente ou invalide, ressource introuvable, type de contenu non accepté, "
+        "Idempotency-Key déjà servie pour une autre requête.",
     )
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),

@@ -1,12 +1,13 @@
 """REST API v1 for declarations. Reads go through the selectors; writes through the services, validated by
 the very forms the pages use (``forms.validate_declaration``), so the messages are the same.
 
-Writes accept an ``Idempotency-Key`` header: the same key returns the same declaration (201 then 200).
+Writes accept an ``Idempotency-Key`` header: the same key hands back what the first request created (201, then
+200). A complement or a situation update is handed back only for the same declaration and the same content; the
+key reused for anything else is a 409 (``acss.core.idempotency``).
 """
 
 from __future__ import annotations
 
-import hashlib
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -26,6 +27,7 @@ from rest_framework.views import APIView
 from acss.accounts.selectors import actor_for
 from acss.core.api import ErrorSerializer, FormDataParser, JSONObjectParser, form_input, form_request_serializer
 from acss.core.audit import audit_record
+from acss.core.idempotency import scoped_key
 from acss.core.referential import INCIDENT_CATEGORIES
 
 from . import services
@@ -55,6 +57,16 @@ IDEMPOTENCY = OpenApiParameter(
     description="Facultatif, conseillé (un UUID par exemple). Une même clé, pour la même personne et le même type "
     "d'envoi, renvoie la ressource déjà créée au lieu d'en créer une autre (double envoi, nouvel essai après une "
     "coupure) ; le corps de ce nouvel envoi n'est alors pas relu.",
+)
+IDEMPOTENCY_ON_DECLARATION = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Facultatif, conseillé (un UUID par exemple). Une clé vaut pour une personne et un type d'envoi. "
+    "Renvoyée pour la même déclaration avec le même contenu (double envoi, nouvel essai après une coupure), elle "
+    "donne ce qui a déjà été ajouté (200, même id) au lieu de l'ajouter une deuxième fois ; pour une autre "
+    "déclaration ou un autre contenu, elle est refusée (409) et rien n'est ajouté.",
 )
 
 # --------------------------------------------------------------------------------------------------
@@ -151,16 +163,9 @@ def _submitted(request, declaration: Declaration) -> Response:
     return Response(SubmittedSerializer(body).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-def _key(request, prefix: str) -> str | None:
-    """The stored key: the client's, scoped to the person and the kind of write; a long one is hashed whole, so
-    that two keys sharing their first characters never name the same write."""
-    key = request.headers.get("Idempotency-Key")
-    if not key:
-        return None
-    scoped = f"{prefix}:{request.user.pk}:{key}"
-    if len(scoped) <= 64:
-        return scoped
-    return f"{prefix}:{request.user.pk}:~{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+def _key(request, kind: str) -> str | None:
+    """The stored key: the client's, scoped to the person and the kind of write."""
+    return scoped_key(kind=kind, user_pk=request.user.pk, key=request.headers.get("Idempotency-Key"))
 
 
 def _tz(structures, data) -> ZoneInfo:
@@ -287,13 +292,35 @@ class DeclarationDetailAPI(generics.RetrieveAPIView):
 
 
 CreatedSerializer = inline_serializer("Created", fields={"id": serializers.IntegerField()})
-ADDED_DESCRIPTION = (
-    "Ajouté — ou, pour un nouvel essai avec une Idempotency-Key déjà reçue, celui déjà ajouté (même id)."
-)
+
+
+def _added(row) -> Response:
+    """What adding to a declaration answers: the new row's id (201), or the one a retry names (200)."""
+    created = getattr(row, "just_created", False)
+    return Response({"id": row.pk}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
 NOT_WRITABLE = (
     "Introuvable, pas visible, ou pas modifiable par ce compte (seules la structure et la cellule ACSS complètent "
     "une déclaration) : la réponse est la même dans tous les cas."
 )
+
+
+def _added_responses(what: str) -> dict:
+    return {
+        201: OpenApiResponse(CreatedSerializer, description=f"{what} ajouté."),
+        200: OpenApiResponse(
+            CreatedSerializer,
+            description="Nouvel essai avec une Idempotency-Key déjà reçue, pour la même déclaration et le même "
+            f"contenu : le {what.lower()} déjà ajouté (même id), rien n'est ajouté de nouveau.",
+        ),
+        404: OpenApiResponse(ErrorSerializer, description=NOT_WRITABLE),
+        409: OpenApiResponse(
+            ErrorSerializer,
+            description="Cette Idempotency-Key a déjà servi pour une autre requête (une autre déclaration ou un autre "
+            "contenu) : rien n'est ajouté (« detail »).",
+        ),
+    }
 
 
 class AddendumAPI(APIView):
@@ -302,16 +329,13 @@ class AddendumAPI(APIView):
     parser_classes = [JSONObjectParser, FormDataParser, FormParser]
 
     @extend_schema(
-        parameters=[IDEMPOTENCY],
+        parameters=[IDEMPOTENCY_ON_DECLARATION],
         request={
             "application/json": AddendumInput,
             "multipart/form-data": AddendumUpload,
             "application/x-www-form-urlencoded": AddendumInput,
         },
-        responses={
-            201: OpenApiResponse(CreatedSerializer, description=ADDED_DESCRIPTION),
-            404: OpenApiResponse(ErrorSerializer, description=NOT_WRITABLE),
-        },
+        responses=_added_responses("Complément"),
         summary="Ajouter un complément à une déclaration",
         description="Un fait nouveau ou une correction, en JSON, ou en multipart/form-data avec des fichiers (champ "
         "« files », répété). Une déclaration déposée ne change plus : on lui ajoute des compléments.",
@@ -334,19 +358,16 @@ class AddendumAPI(APIView):
             )
         except ValidationError as exc:
             return _errors({"files": exc.messages})
-        return Response({"id": addendum.pk}, status=status.HTTP_201_CREATED)
+        return _added(addendum)
 
 
 class SituationAPI(APIView):
     """A point on the structure's situation (normal, degraded, interrupted) since a given time."""
 
     @extend_schema(
-        parameters=[IDEMPOTENCY],
+        parameters=[IDEMPOTENCY_ON_DECLARATION],
         request=SituationInput,
-        responses={
-            201: OpenApiResponse(CreatedSerializer, description=ADDED_DESCRIPTION),
-            404: OpenApiResponse(ErrorSerializer, description=NOT_WRITABLE),
-        },
+        responses=_added_responses("Point de situation"),
         summary="Faire un point de situation",
         description="Le fonctionnement de la structure (normal, dégradé, interrompu) depuis une date.",
     )
@@ -363,7 +384,7 @@ class SituationAPI(APIView):
             request=request,
             **form.cleaned_data,
         )
-        return Response({"id": update.pk}, status=status.HTTP_201_CREATED)
+        return _added(update)
 
 
 class MeSerializer(serializers.Serializer):

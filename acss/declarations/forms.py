@@ -25,6 +25,10 @@ from .uploads import max_upload_label
 
 PHONE_RE = re.compile(r"^\+?[0-9 .()\-]{6,25}$")
 FUTURE_TOLERANCE = timedelta(minutes=10)
+# The bounds of what is typed, within what the columns hold (PostgreSQL refuses more, it does not cut):
+EMAIL_MAX_LENGTH = 254
+MAX_DEGRADED_HOURS = 100_000  # over eleven years
+MAX_PATIENTS = 100_000_000
 
 
 def clean_phone(value: str) -> str:
@@ -35,6 +39,22 @@ def clean_phone(value: str) -> str:
             code="phone",
         )
     return value
+
+
+class EmailField(forms.EmailField):
+    """An e-mail address that fits its column, refused in French when longer."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", EMAIL_MAX_LENGTH)
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "max_length": _(
+                    "Une adresse électronique compte %(limit_value)d caractères au plus (%(show_value)d saisis)."
+                )
+            },
+        )
+        super().__init__(**kwargs)
 
 
 class PhoneField(forms.CharField):
@@ -93,13 +113,13 @@ class IdentificationForm(StepForm):
     declarant_name = forms.CharField(label=_("Nom et prénom du déclarant"), max_length=200)
     declarant_function = forms.CharField(label=_("Fonction"), max_length=120)
     declarant_phone = PhoneField(label=_("Téléphone"))
-    declarant_email = forms.EmailField(label=_("Adresse électronique"))
+    declarant_email = EmailField(label=_("Adresse électronique"))
     alt_contact_phone = PhoneField(
         label=_("Autre téléphone (facultatif)"),
         required=False,
         help_text=_("Un numéro joignable si le standard ou la téléphonie de la structure sont touchés."),
     )
-    alt_contact_email = forms.EmailField(
+    alt_contact_email = EmailField(
         label=_("Autre adresse électronique (facultatif)"),
         required=False,
         help_text=_("Une adresse hors de la messagerie de la structure, qui peut être aux mains de l'attaquant."),
@@ -179,7 +199,10 @@ class ImpactsForm(StepForm):
         label=_("Fonctionnement de la structure"), choices=Situation.choices, widget=forms.RadioSelect
     )
     degraded_hours = forms.IntegerField(
-        label=_("Durée du mode dégradé, en heures (facultatif)"), min_value=0, max_value=100000, required=False
+        label=_("Durée du mode dégradé, en heures (facultatif)"),
+        min_value=0,
+        max_value=MAX_DEGRADED_HOURS,
+        required=False,
     )
     patient_safety = forms.ChoiceField(
         label=_("Sécurité des patients"), choices=PatientSafety.choices, widget=forms.RadioSelect
@@ -187,7 +210,7 @@ class ImpactsForm(StepForm):
     patients_count = forms.IntegerField(
         label=_("Nombre approximatif de patients concernés (facultatif)"),
         min_value=0,
-        max_value=100000000,
+        max_value=MAX_PATIENTS,
         required=False,
     )
     health_products = yes_no(_("Des médicaments ou des dispositifs médicaux sont en cause"))

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from acss.accounts.models import Structure, User
 from acss.cases.handling import case_open, case_refresh_provisional
 from acss.core.audit import audit_record
+from acss.core.idempotency import create_once
 from acss.core.tasks import enqueue_on_commit
 
 from .models import (
@@ -102,12 +103,6 @@ def structure_snapshot(structure: Structure) -> dict[str, Any]:
     }
 
 
-def _existing(idempotency_key: str | None) -> Declaration | None:
-    if not idempotency_key:
-        return None
-    return Declaration.objects.filter(idempotency_key=idempotency_key).first()
-
-
 def _create(
     *,
     complete: bool = False,
@@ -122,30 +117,25 @@ def _create(
     action: str,
 ) -> Declaration:
     """Create a declaration once per idempotency key: a retry, a double click or a race hands back the first."""
-    existing = _existing(idempotency_key)
-    if existing is not None:
-        return existing
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            declaration = Declaration.objects.create(
-                reference=reference_next(at=now),
-                structure=structure,
-                created_by=user,
-                channel=channel,
-                on_behalf=on_behalf,
-                idempotency_key=idempotency_key or None,
-                submitted_at=now,
-                structure_snapshot=structure_snapshot(structure),
-                completed_at=now if complete else None,
-                **fields,
-            )
-    except IntegrityError:
-        # The same submission raced in from a double click or a retry: hand back the first one.
-        existing = _existing(idempotency_key)
-        if existing is None:
-            raise
-        return existing
+
+    def insert() -> Declaration:
+        return Declaration.objects.create(
+            reference=reference_next(at=now),
+            structure=structure,
+            created_by=user,
+            channel=channel,
+            on_behalf=on_behalf,
+            idempotency_key=idempotency_key or None,
+            submitted_at=now,
+            structure_snapshot=structure_snapshot(structure),
+            completed_at=now if complete else None,
+            **fields,
+        )
+
+    declaration, created = create_once(Declaration, key=idempotency_key, create=insert)
+    if not created:
+        return declaration
     _m2m_insert(declaration, m2m or {})
     case_open(declaration=declaration)
     declaration.just_created = True  # lets the API answer 201 rather than 200 (a retry)
@@ -341,21 +331,32 @@ def addendum_add(
     idempotency_key: str | None = None,
     request=None,
 ) -> Addendum:
-    if idempotency_key:
-        existing = Addendum.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
+    """Add a complement, once per idempotency key. The same key again, for the same declaration by the same
+    person with the same text and files, hands back the first (``just_created`` false); for anything else it is
+    an ``IdempotencyConflictError``."""
     uploads = list(uploads)
-    for upload in uploads:
-        upload_check(upload)  # all files checked before anything is stored
-    addendum = Addendum.objects.create(
-        declaration=declaration,
-        kind=kind,
-        body=body,
-        author=user,
-        created_at=timezone.now(),
-        idempotency_key=idempotency_key or None,
-    )
+    digests = sorted(upload_check(upload).sha256 for upload in uploads)  # all checked before anything is stored
+
+    def same(addendum: Addendum) -> bool:
+        sent = (addendum.declaration_id, addendum.author_id, addendum.kind, addendum.body)
+        if sent != (declaration.pk, user.pk, kind, body):
+            return False
+        return sorted(addendum.attachments.values_list("sha256", flat=True)) == digests
+
+    def insert() -> Addendum:
+        return Addendum.objects.create(
+            declaration=declaration,
+            kind=kind,
+            body=body,
+            author=user,
+            created_at=timezone.now(),
+            idempotency_key=idempotency_key or None,
+        )
+
+    addendum, created = create_once(Addendum, key=idempotency_key, create=insert, same=same)
+    addendum.just_created = created
+    if not created:
+        return addendum
     for upload in uploads:
         attachment_store(upload=upload, user=user, declaration=declaration, addendum=addendum, request=request)
     audit_record(
@@ -379,19 +380,28 @@ def situation_update_add(
     idempotency_key: str | None = None,
     request=None,
 ) -> SituationUpdate:
-    if idempotency_key:
-        existing = SituationUpdate.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
-    update = SituationUpdate.objects.create(
-        declaration=declaration,
-        situation=situation,
-        effective_at=effective_at,
-        note=note,
-        author=user,
-        created_at=timezone.now(),
-        idempotency_key=idempotency_key or None,
-    )
+    """Record a point on the situation, once per idempotency key: as ``addendum_add``, the same key again hands
+    back the first only for the same declaration, person, situation, time and note."""
+
+    def same(update: SituationUpdate) -> bool:
+        sent = (update.declaration_id, update.author_id, update.situation, update.effective_at, update.note)
+        return sent == (declaration.pk, user.pk, situation, effective_at, note)
+
+    def insert() -> SituationUpdate:
+        return SituationUpdate.objects.create(
+            declaration=declaration,
+            situation=situation,
+            effective_at=effective_at,
+            note=note,
+            author=user,
+            created_at=timezone.now(),
+            idempotency_key=idempotency_key or None,
+        )
+
+    update, created = create_once(SituationUpdate, key=idempotency_key, create=insert, same=same)
+    update.just_created = created
+    if not created:
+        return update
     audit_record(
         actor=user,
         action="declaration.situation",

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from acss.accounts.selectors import actor_for
 from acss.core.audit import audit_record
 from acss.core.formsafety import login_required_keeping_post, pop_kept_post
+from acss.core.idempotency import IdempotencyConflictError, scoped_key
 
 from . import services
 from .forms import (
@@ -426,6 +427,14 @@ def receipt(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
+def _sent_already() -> str:
+    """A form sent again with other content (back in the browser, text changed): the first one stands."""
+    return _(
+        "Ce formulaire a déjà été envoyé avec un autre contenu : rien n'a été enregistré cette fois. Vérifiez la "
+        "déclaration, puis enregistrez de nouveau s'il s'agit bien d'un nouvel ajout."
+    )
+
+
 @login_required_keeping_post
 @require_http_methods(["GET", "POST"])
 def addendum_new(request: HttpRequest, reference: str) -> HttpResponse:
@@ -444,11 +453,14 @@ def addendum_new(request: HttpRequest, reference: str) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
                 body=form.cleaned_data["body"],
                 uploads=request.FILES.getlist("files"),
-                idempotency_key=f"addendum:{request.user.pk}:{key}"[:64],
+                idempotency_key=scoped_key(kind="addendum", user_pk=request.user.pk, key=key),
                 request=request,
             )
         except ValidationError as exc:
             form.add_error("files", exc)
+        except IdempotencyConflictError:
+            form.add_error(None, _sent_already())
+            key = uuid.uuid4().hex  # sent again on purpose, it is a new one
         else:
             messages.success(request, _("Complément ajouté à la déclaration %(ref)s.") % {"ref": declaration.reference})
             return redirect("declarations:detail", reference=reference)
@@ -471,19 +483,24 @@ def situation_new(request: HttpRequest, reference: str) -> HttpResponse:
     form = SituationForm(data, tz=tz, initial={"effective_at": timezone.now().astimezone(tz).strftime(LOCAL_INPUT)})
     key = (data or {}).get("submission_key") or uuid.uuid4().hex
     if request.method == "POST" and form.is_valid():
-        services.situation_update_add(
-            declaration=declaration,
-            user=request.user,
-            request=request,
-            idempotency_key=f"situation:{request.user.pk}:{key}"[:64],
-            **form.cleaned_data,
-        )
-        messages.success(
-            request,
-            _("Point de situation enregistré : %(situation)s.")
-            % {"situation": Situation(form.cleaned_data["situation"]).label.lower()},
-        )
-        return redirect("declarations:detail", reference=reference)
+        try:
+            services.situation_update_add(
+                declaration=declaration,
+                user=request.user,
+                request=request,
+                idempotency_key=scoped_key(kind="situation", user_pk=request.user.pk, key=key),
+                **form.cleaned_data,
+            )
+        except IdempotencyConflictError:
+            form.add_error(None, _sent_already())
+            key = uuid.uuid4().hex  # sent again on purpose, it is a new one
+        else:
+            messages.success(
+                request,
+                _("Point de situation enregistré : %(situation)s.")
+                % {"situation": Situation(form.cleaned_data["situation"]).label.lower()},
+            )
+            return redirect("declarations:detail", reference=reference)
     return render(
         request,
         "declarations/situation.html",
