@@ -212,7 +212,7 @@ def quick_alert(request: HttpRequest) -> HttpResponse:
             phone=d["callback_phone"],
             is_major=d["is_major"],
             on_behalf=declaring_on_behalf(user=request.user, structure=d["structure"]),
-            idempotency_key=f"alert:{request.user.pk}:{key}"[:64],
+            idempotency_key=scoped_key(kind="alert", user_pk=request.user.pk, key=key),
             request=request,
         )
         return redirect("declarations:receipt", reference=declaration.reference)
