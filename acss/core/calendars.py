@@ -326,19 +326,20 @@ def add_calendar_months(at: datetime, months: int, tz: ZoneInfo = PARIS) -> date
     return wall.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
 
 
-def nis2_deadlines(
-    aware_at: datetime, notified_at: datetime | None = None, tz: ZoneInfo = PARIS
-) -> dict[str, datetime]:
+def nis2_deadlines(aware_at: datetime, notified_at: datetime | None = None, *, tz: ZoneInfo) -> dict[str, datetime]:
     """NIS2 (art. 23) deadlines from the moment the entity became aware of a significant incident.
 
     * ``early_warning``: 24 real hours after awareness;
     * ``notification``: 72 real hours after awareness;
-    * ``final_report``: one calendar month after the incident notification — ``notified_at`` when it is
-      known, otherwise counted from awareness (a notification can't precede awareness, so this is the
+    * ``final_report``: one calendar month after the incident notification was sent — ``notified_at`` when it
+      is known, otherwise counted from awareness (a notification can't precede awareness, so this is the
       earliest possible date: never later than the legal one).
 
     "24 h" and "72 h" are real elapsed hours (a DST change doesn't stretch or shrink them); the month is a
-    calendar month on ``tz``'s wall clock. Results are expressed in ``tz``.
+    calendar month on ``tz``'s wall clock, the structure's (:func:`zone_of`), the day clamped at the month's
+    end (31 January → 28 or 29 February). ``tz`` has no default: the same instant gives another final report
+    on another clock. Results are expressed in ``tz``. For a declaration, read
+    ``acss.declarations.rules.regulatory_deadlines``.
     """
     _require_aware(aware_at, "aware_at")
     return {
