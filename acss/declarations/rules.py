@@ -1,7 +1,9 @@
 """Rules read from what a declaration says, each defined once: the pages, the API, routing and handling call them.
 
 * :func:`aware_at`: when the structure became aware of the incident (where the NIS 2 and CNIL clocks start);
-* :func:`regulatory_deadlines`: the NIS 2 and CNIL clocks of a declaration, on the structure's clock.
+* :func:`regulatory_deadlines`: the NIS 2 and CNIL clocks of a declaration, on the structure's clock;
+* :func:`critical_reasons`: why an incident is suspected critical — the on-call points are alerted when the cell is
+  closed, and its provisional criticity is the highest.
 
 They are pure functions of the declaration (or of a historical model with the same fields): no query but the
 structure's département.
@@ -9,13 +11,20 @@ structure's département.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 from acss.core.calendars import cnil_deadline, nis2_deadlines, zone_of
 
+from .models import PatientSafety, Scope, Situation
+
 NIS2_ENTITIES = ("essential", "important")
+RANSOMWARE_CATEGORY = "rancongiciel"
+RANSOMWARE_WORDS = re.compile(r"ran[cç]on|ransom|chiffr[ée]|crypt[ée]|cryptolocker|lockbit", re.IGNORECASE)
 
 
 # --- awareness and the regulatory clocks ---------------------------------------------------------------------
@@ -73,3 +82,35 @@ def regulatory_deadlines(declaration) -> RegulatoryDeadlines:
         cnil=cnil_deadline(aware, tz=zone) if personal_data else None,
         cnil_notified=declaration.cnil_notified,
     )
+
+
+# --- critical suspected --------------------------------------------------------------------------------------
+
+
+def critical_reasons(declaration) -> list[str]:
+    """Why the incident is suspected critical, in French (empty: it is not).
+
+    Care interrupted, patients actually endangered, ransomware (declared, or suspected from the words used), the
+    « incident majeur » box, a provider shared with other structures, or an impact declared on other structures or
+    the territory.
+    """
+    reasons = []
+    if (declaration.functioning or declaration.alert_care_impact) == Situation.INTERRUPTED:
+        reasons.append(_("prise en charge des patients interrompue"))
+    if declaration.patient_safety == PatientSafety.ACTUAL:
+        reasons.append(_("mise en danger avérée de patients"))
+    if declaration.category_id == RANSOMWARE_CATEGORY:
+        reasons.append(_("rançongiciel déclaré"))
+    elif RANSOMWARE_WORDS.search(f"{declaration.alert_summary} {declaration.title} {declaration.description}"):
+        reasons.append(_("rançongiciel suspecté d'après le texte"))
+    if declaration.is_major:
+        reasons.append(_("case « incident majeur » cochée"))
+    if declaration.scope == Scope.SHARED_PROVIDER:
+        reasons.append(_("prestataire partagé : plusieurs structures peuvent être touchées"))
+    if (declaration.territory_impact or "").strip():
+        reasons.append(_("impact déclaré sur d'autres structures ou le territoire"))
+    return reasons
+
+
+def is_critical_suspected(declaration) -> bool:
+    return bool(critical_reasons(declaration))

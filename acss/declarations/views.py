@@ -409,10 +409,10 @@ def receipt(request: HttpRequest, reference: str) -> HttpResponse:
 
     declaration = declaration_get_visible(user=request.user, reference=reference)
     codes = [declaration.category_id] if declaration.category_id else []
-    from .routing import RANSOMWARE_WORDS
+    from .rules import RANSOMWARE_CATEGORY, RANSOMWARE_WORDS
 
     if not codes and RANSOMWARE_WORDS.search(declaration.alert_summary):
-        codes = ["rancongiciel"]
+        codes = [RANSOMWARE_CATEGORY]
     return render(
         request,
         "declarations/receipt.html",
