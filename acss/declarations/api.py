@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from acss.accounts.selectors import actor_for
 from acss.core.api import ErrorSerializer, FormDataParser, JSONObjectParser, form_input, form_request_serializer
 from acss.core.audit import audit_record
+from acss.core.calendars import zone_of
 from acss.core.idempotency import scoped_key
 from acss.core.referential import INCIDENT_CATEGORIES
 
@@ -172,7 +173,7 @@ def _tz(structures, data) -> ZoneInfo:
     """The structure's time zone, to read local dates typed without an offset (found in the list already read)."""
     finess = data.get("structure")
     structure = next((s for s in structures if s.finess_et == finess), None)
-    return ZoneInfo(structure.departement.timezone) if structure else ZoneInfo("Europe/Paris")
+    return zone_of(structure)
 
 
 SUBMITTED = {
@@ -374,7 +375,7 @@ class SituationAPI(APIView):
     def post(self, request, reference):
         declaration = declaration_get_writable(user=request.user, reference=reference)
         data, type_errors = form_input(request.data, [SituationForm])
-        form = SituationForm(data, tz=ZoneInfo(declaration.structure.departement.timezone))
+        form = SituationForm(data, tz=zone_of(declaration.structure))
         if not form.is_valid() or type_errors:
             return _errors(_form_errors(form, type_errors))
         update = services.situation_update_add(
