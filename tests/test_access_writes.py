@@ -19,9 +19,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 import pytest
 from django.apps import apps
+from django.contrib import messages
 from django.contrib.auth.tokens import default_token_generator
 from django.db import connection, transaction
 from django.test import Client
@@ -82,6 +84,8 @@ class Write:
     must_write: bool = True
     # A page that answers a POST as it answers a GET: nobody writes anything through it.
     reads_only: bool = False
+    # A readable refusal says why, in French: a message on the page it leads back to, or the API's ``errors``.
+    says_why: bool = False
 
 
 def page(allowed: list[str], ok: int = 302, refused: int = 404, **overrides: int) -> dict[str, int]:
@@ -329,6 +333,7 @@ def handling_writes() -> dict[str, Write]:
             allowed,
             page_kwargs,
             lambda ctx, body=body: body(ctx, False),
+            says_why=True,
         )
         writes[f"api:case_actions {action}"] = Write(
             "api:case_actions",
@@ -337,6 +342,7 @@ def handling_writes() -> dict[str, Write]:
             api_kwargs,
             lambda ctx, body=body, action=action: {"action": action, **body(ctx, True)},
             api=True,
+            says_why=True,
         )
     for kind, (body, allowed) in MESSAGES.items():
         readers_refused = [p for p in SEES_DECL_A if p not in allowed]
@@ -347,9 +353,16 @@ def handling_writes() -> dict[str, Write]:
             allowed,
             ref_a,
             body,
+            says_why=True,
         )
         writes[f"api:case_messages {kind}"] = Write(
-            "api:case_messages", api(allowed, **these(readers_refused, 403)), allowed, ref_a, body, api=True
+            "api:case_messages",
+            api(allowed, **these(readers_refused, 403)),
+            allowed,
+            ref_a,
+            body,
+            api=True,
+            says_why=True,
         )
     return writes
 
@@ -536,13 +549,14 @@ WRITES: dict[str, Write] = {
 UNWATCHED = {"django_session"}  # a refused form may be kept in the session, to be shown again
 
 
-def watched_tables() -> list[str]:
+@cache
+def watched_tables() -> tuple[str, ...]:
     tables = {
         model._meta.db_table
         for model in apps.get_models(include_auto_created=True)
         if model._meta.managed and not model._meta.proxy
     }
-    return sorted(tables - UNWATCHED)
+    return tuple(sorted(tables - UNWATCHED))
 
 
 def _plain(value):
@@ -551,10 +565,21 @@ def _plain(value):
 
 def snapshot() -> dict[str, tuple[int, str]]:
     """Every watched table: its row count and a digest of all its rows' values."""
-    state = {}
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # one round trip, the rows digested by the server
+            cursor.execute(
+                " UNION ALL ".join(
+                    f"SELECT %s, COUNT(*), COALESCE(md5(string_agg(t::text, '|' ORDER BY t::text)), '') "  # noqa: S608
+                    f"FROM {quote(table)} t"
+                    for table in watched_tables()
+                ),
+                watched_tables(),
+            )
+            return {table: (count, digest) for table, count, digest in cursor.fetchall()}
+        state = {}
         for table in watched_tables():
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 - our own table names
+            cursor.execute(f"SELECT * FROM {quote(table)}")  # noqa: S608 - our own table names
             rows = sorted(repr(tuple(_plain(v) for v in row)) for row in cursor.fetchall())
             state[table] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
     return state
@@ -574,8 +599,9 @@ def changes(before: dict, after: dict, audit_before: int) -> list[str]:
     return out
 
 
-def attempt(world: World, rule: Write, persona: str, client: Client | None = None) -> tuple[int, list[str]]:
-    """One persona's POST, in a savepoint rolled back afterwards: its status and what it changed."""
+def attempt(world: World, rule: Write, persona: str, client: Client | None = None) -> tuple[int, list[str], str]:
+    """One persona's POST, in a savepoint rolled back afterwards: its status, what it changed, why it was refused
+    (the page's error messages, or the API's ``errors``)."""
     if client is None:
         client = world.api(persona) if rule.api else world.client(persona)
     with transaction.atomic():
@@ -590,7 +616,12 @@ def attempt(world: World, rule: Write, persona: str, client: Client | None = Non
             response = client.post(url, body)
         changed = changes(before, snapshot(), audit_before)
         transaction.set_rollback(True)
-    return response.status_code, changed
+    if rule.api:
+        why = " ".join((response.json().get("errors") or {}).get("__all__", [])) if response.status_code == 403 else ""
+    else:
+        stored = getattr(response.wsgi_request, "_messages", [])
+        why = " ".join(str(m) for m in stored if m.level == messages.ERROR)
+    return response.status_code, changed, why
 
 
 # --- the tests --------------------------------------------------------------------------------------------
@@ -636,7 +667,7 @@ def test_write_matrix(world, name):
     clients = {p: world.api(p) if rule.api else world.client(p) for p in PERSONAS}
     wrong = {}
     for persona in PERSONAS:
-        status, changed = attempt(world, rule, persona, clients[persona])
+        status, changed, why = attempt(world, rule, persona, clients[persona])
         if status != rule.expect[persona]:
             wrong[persona] = f"got {status}, expected {rule.expect[persona]}"
         if persona in rule.allowed:
@@ -644,6 +675,9 @@ def test_write_matrix(world, name):
                 wrong[persona] = f"{wrong.get(persona, status)}; allowed, but nothing was written"
         elif changed:
             wrong[persona] = f"{wrong.get(persona, status)}; REFUSED BUT WROTE: {changed}"
+        elif rule.says_why and persona != "anonymous" and status in (302, 403) and not why.startswith("Seule"):
+            # The refusal names who may act (« Seule la cellule ACSS peut faire cela. »), not a form error.
+            wrong[persona] = f"{wrong.get(persona, status)}; refused without saying why ({why!r})"
     assert wrong == {}, name
 
 
@@ -661,8 +695,8 @@ def test_an_access_request_deleted_through_the_admin_needs_a_verified_superuser(
         },
     )
     answers = {p: attempt(world, rule, p) for p in PERSONAS}
-    assert {p: status for p, (status, _changed) in answers.items()} == rule.expect
-    assert {p for p, (_status, changed) in answers.items() if changed} == {"admin"}
+    assert {p: status for p, (status, _changed, _why) in answers.items()} == rule.expect
+    assert {p for p, (_status, changed, _why) in answers.items() if changed} == {"admin"}
     assert answers["admin"][1][0].startswith("accounts_accessrequest")
     # A superuser who has not passed the second factor changes nothing either.
     with transaction.atomic():
