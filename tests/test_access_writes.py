@@ -1,0 +1,717 @@
+"""Every POST route × every persona: who may write, and that a refused write changes nothing.
+
+Each route that accepts a POST (found by walking the URL configuration) must have a write rule below: one
+without fails ``test_every_post_route_has_a_write_rule``. A rule gives the status of the POST for each of the
+twelve personas of test_access_matrix and who may do the write, with a body valid enough that only the access
+rule can refuse it (for a handling action, an action valid in the case's state).
+
+Each persona's POST runs in a savepoint rolled back afterwards, so the personas do not see each other's
+writes. Every table is read before and after (sessions aside: a refused form may be kept in one): a refused
+POST leaves every row as it was — no new row, no changed field, no audit event; an allowed one answers 2xx/3xx
+and writes.
+
+The target: acting on what one cannot read is a 404; acting on what one can read but may not change is a 403
+with a French message. A rule that says otherwise today says so (``today: …; target …``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+import pytest
+from django.apps import apps
+from django.contrib import messages
+from django.contrib.auth.tokens import default_token_generator
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import resolve, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from acss.accounts import services as account_services
+from acss.accounts.models import AccessRequest, Role, Structure, User
+from acss.cases import handling
+from acss.cases.models import Case, CaseState
+from acss.core.models import AuditEvent, Departement, StructureType
+from acss.declarations.models import Declaration, DeclarationDraft, Escalation
+
+from .conftest import PASSWORD, World, make_user, org
+from .intake_helpers import STEP_DATA, api_payload, full_data
+from .test_access_matrix import (
+    DECLARES,
+    LOGGED_IN,
+    PERSONAS,
+    RULES,
+    SEES_DECL_A,
+    SEES_STRUCTURE_A,
+    STAFF,
+    WRITES_DECL_A,
+    iter_route_names,
+    oncall_ack_kwargs,
+)
+from .test_intake import alert_payload
+
+STRUCTURE_A = ["declarant_a", "manager_a", "group_officer"]
+DECLARANTS = ["declarant_a", "manager_a", "declarant_b", "group_officer"]
+# Those who read declaration A but may not add to it (the ARS of the region, the authorities that see it).
+READS_ONLY_DECL_A = [p for p in SEES_DECL_A if p not in WRITES_DECL_A]
+
+
+@dataclass
+class Ctx:
+    """One persona's attempt: the world, who, and their client (a rule may open a page first)."""
+
+    world: World
+    persona: str
+    client: Client
+
+
+@dataclass
+class Write:
+    route: str
+    expect: dict[str, int]
+    allowed: list[str]
+    kwargs: Callable[[Ctx], dict] = lambda ctx: {}
+    body: Callable[[Ctx], dict] = lambda ctx: {}
+    api: bool = False
+    # An allowed POST changes the database; False when it may not (a page that only sends an e-mail).
+    must_write: bool = True
+    # A page that answers a POST as it answers a GET: nobody writes anything through it.
+    reads_only: bool = False
+    # A readable refusal says why, in French: a message on the page it leads back to, or the API's ``errors``.
+    says_why: bool = False
+
+
+def page(allowed: list[str], ok: int = 302, refused: int = 404, **overrides: int) -> dict[str, int]:
+    """Anonymous is sent to the login page; the logged-in are refused unless allowed or overridden."""
+    return {"anonymous": 302, **dict.fromkeys(LOGGED_IN, refused), **dict.fromkeys(allowed, ok), **overrides}
+
+
+def api(allowed: list[str], ok: int = 201, refused: int = 404, **overrides: int) -> dict[str, int]:
+    return {"anonymous": 401, **dict.fromkeys(LOGGED_IN, refused), **dict.fromkeys(allowed, ok), **overrides}
+
+
+def these(personas: list[str], status: int) -> dict[str, int]:
+    return dict.fromkeys(personas, status)
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(PERSONAS, status)
+
+
+# --- what the bodies need ---------------------------------------------------------------------------
+
+
+def ref_a(ctx: Ctx) -> dict:
+    return {"reference": ctx.world.decl_a.reference}
+
+
+def totp_code(device: TOTPDevice) -> str:
+    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+
+
+def otp_verify_body(ctx: Ctx) -> dict:
+    device = TOTPDevice.objects.filter(user=ctx.world.personas[ctx.persona], confirmed=True).first()
+    return {"token": totp_code(device) if device else "123456", "next": "/espace/"}
+
+
+def otp_setup_body(ctx: Ctx) -> dict:
+    """A device being enrolled, as the page creates it on its first display; its current code."""
+    user = ctx.world.personas[ctx.persona]
+    if user is None:
+        return {"token": "123456"}
+    device = TOTPDevice.objects.create(user=user, name="Application", confirmed=False)
+    return {"token": totp_code(device), "next": "/espace/"}
+
+
+def password_reset_kwargs(ctx: Ctx) -> dict:
+    """The link of the e-mail, opened first: Django keeps its token in the session and shows a neutral URL."""
+    user = User.objects.get(email="declarant@a.test")  # as stored: the token covers the last login
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    opened = ctx.client.get(reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token}))
+    assert opened.status_code == 302
+    return {"uidb64": uid, "token": "set-password"}
+
+
+def registration(ctx: Ctx) -> dict:
+    return {
+        "name": "Centre hospitalier de Bastia",
+        "finess_ej": "2B0000017",
+        "finess_et": "2B0000025",
+        "structure_type": "es-public",
+        "nis2": "important",
+        "size": "large",
+        "ght": "",
+        "first_name": "Marie",
+        "last_name": "Colonna",
+        "job_title": "Directrice",
+        "phone": "04 95 00 00 00",
+        "email": "direction@ch-bastia.test",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+    }
+
+
+def invitation_kwargs(ctx: Ctx) -> dict:
+    """Hospital A's manager invites the account of hospital B's manager."""
+    token = account_services.invitation_create(
+        structure=ctx.world.structure_a,
+        email="declarant@b.test",
+        role=Role.DECLARANT,
+        by=ctx.world.personas["manager_a"],
+    )
+    return {"token": token}
+
+
+def pending_structure_kwargs(ctx: Ctx) -> dict:
+    """A structure of Île-de-France waiting for ACSS (its region's ARS reads it)."""
+    pending = Structure.objects.create(
+        kind="structure",
+        name="Clinique en attente",
+        finess_ej="770009991",
+        finess_et="770009992",
+        structure_type=StructureType.objects.get(code="es-public"),
+        departement=Departement.objects.get(code="77"),
+        verification="pending",
+    )
+    return {"pk": pending.pk}
+
+
+def access_request_kwargs(ctx: Ctx) -> dict:
+    someone = make_user("nouveau@a.test")
+    return {"pk": AccessRequest.objects.create(user=someone, structure=ctx.world.structure_a).pk}
+
+
+def full_draft_kwargs(ctx: Ctx) -> dict:
+    """A draft of declarant A with every step answered, ready to send."""
+    draft = DeclarationDraft.objects.create(
+        owner=ctx.world.personas["declarant_a"],
+        structure=ctx.world.structure_a,
+        data=full_data(ctx.world.structure_a),
+        step=5,
+    )
+    return {"key": draft.key}
+
+
+def step_one(ctx: Ctx) -> dict:
+    return {**STEP_DATA[0], "structure": ctx.world.structure_a.finess_et, "nav": "next"}
+
+
+def situation(ctx: Ctx) -> dict:
+    return {"situation": "degraded", "effective_at": "2026-11-20T08:00", "note": "PACS arrêté", "submission_key": "s-1"}
+
+
+def addendum(ctx: Ctx) -> dict:
+    return {"kind": "new_fact", "body": "Les sauvegardes sont intactes.", "submission_key": "a-1"}
+
+
+def sheet_revision(ctx: Ctx) -> dict:
+    return {"body": "## Premiers gestes\n\n1. Isoler le poste du réseau.", "change_note": "Relecture", "based_on": 1}
+
+
+def queue_assign(ctx: Ctx) -> dict:
+    return {"action": "assign", "analyst": ctx.world.personas["analyst"].pk, "cases": [ctx.world.decl_a.case.pk]}
+
+
+def alert_json(ctx: Ctx) -> dict:
+    data = alert_payload(ctx.world.structure_a)
+    data.pop("submission_key")
+    return {**data, "is_major": True}
+
+
+# --- the handling of declaration A: one variant per action, each in a state where it is valid ---------
+
+
+def in_state(state: str) -> Callable[[Ctx], None]:
+    def prepare(ctx: Ctx) -> None:
+        Case.objects.filter(declaration=ctx.world.decl_a).update(state=state)
+
+    return prepare
+
+
+def another_declaration_of_a(ctx: Ctx) -> str:
+    """A second declaration of hospital A, escalated to the DGS like the first: everyone who reads one reads both."""
+    other = Declaration.objects.create(
+        reference="ACSS-2026-000009",
+        structure=ctx.world.structure_a,
+        title="Doublon",
+        created_by=ctx.world.personas["declarant_a"],
+        submitted_at=ctx.world.decl_a.submitted_at,
+    )
+    Escalation.objects.create(
+        declaration=other,
+        authority=org(authority_code="dgs"),
+        reason="Impact sanitaire",
+        decided_by=ctx.world.personas["analyst"],
+        decided_at=ctx.world.decl_a.submitted_at,
+    )
+    handling.case_open(declaration=other)
+    return other.reference
+
+
+def qualification(api_body: bool) -> dict:
+    if api_body:
+        return {
+            "criticity": 3,
+            "legal_level": "significant",
+            "justification": "Rançongiciel confirmé.",
+            "sanitary_impact_confirmed": False,
+        }
+    return {
+        "criticity": "3",
+        "legal_level": "significant",
+        "justification": "Rançongiciel confirmé.",
+        "sanitary_impact_confirmed": "no",
+        "category": "rancongiciel",
+    }
+
+
+# action → (the case's state, its body for the page / the API, who may do it)
+HANDLING_ACTIONS: dict[str, tuple[str, Callable[[Ctx, bool], dict], list[str]]] = {
+    "take": (CaseState.NEW, lambda ctx, as_api: {}, ["analyst"]),
+    "assign": (
+        CaseState.NEW,
+        lambda ctx, as_api: {"analyst": "analyste@acss.test" if as_api else ctx.world.personas["analyst"].pk},
+        ["analyst"],
+    ),
+    "qualify": (CaseState.QUALIFYING, lambda ctx, as_api: qualification(as_api), ["analyst"]),
+    "accompany": (CaseState.QUALIFIED, lambda ctx, as_api: {}, ["analyst"]),
+    "close": (CaseState.QUALIFIED, lambda ctx, as_api: {"summary": "Incident maîtrisé, PACS rétabli."}, ["analyst"]),
+    "out_of_scope": (CaseState.NEW, lambda ctx, as_api: {"reason": "Panne sans lien avec la sécurité."}, ["analyst"]),
+    "merge": (CaseState.NEW, lambda ctx, as_api: {"into": another_declaration_of_a(ctx)}, ["analyst"]),
+    "escalate": (
+        CaseState.NEW,
+        lambda ctx, as_api: {"authority_code": "ansm", "reason": "Un dispositif médical est touché."},
+        ["analyst"],
+    ),
+    "resolved": (CaseState.NEW, lambda ctx, as_api: {}, STRUCTURE_A),
+}
+
+
+def ask_a_question(ctx: Ctx) -> int:
+    question = handling.question_ask(
+        declaration=ctx.world.decl_a, by=ctx.world.personas["analyst"], body="Le standard est-il joignable ?"
+    )
+    return question.pk
+
+
+# kind → (body, who may write it)
+MESSAGES: dict[str, tuple[Callable[[Ctx], dict], list[str]]] = {
+    "question": (lambda ctx: {"kind": "question", "body": "Avez-vous porté plainte ?"}, ["analyst", "ars_idf"]),
+    "note": (lambda ctx: {"kind": "note", "body": "Appeler le RSSI demain."}, ["analyst"]),
+    "answer": (
+        lambda ctx: {"kind": "answer", "question": ask_a_question(ctx), "body": "Oui, il répond."},
+        STRUCTURE_A,
+    ),
+}
+
+
+def handling_writes() -> dict[str, Write]:
+    writes = {}
+    for action, (state, body, allowed) in HANDLING_ACTIONS.items():
+        readers_refused = [p for p in SEES_DECL_A if p not in allowed]
+
+        def page_kwargs(ctx, state=state, action=action):
+            in_state(state)(ctx)
+            return {"reference": ctx.world.decl_a.reference, "action": action}
+
+        def api_kwargs(ctx, state=state):
+            in_state(state)(ctx)
+            return ref_a(ctx)
+
+        writes[f"handling:action {action}"] = Write(
+            "handling:action",
+            # today: 302 back to the page with the French refusal for those who read the case; target 403
+            page(allowed, **these(readers_refused, 302)),
+            allowed,
+            page_kwargs,
+            lambda ctx, body=body: body(ctx, False),
+            says_why=True,
+        )
+        writes[f"api:case_actions {action}"] = Write(
+            "api:case_actions",
+            api(allowed, ok=200, **these(readers_refused, 403)),
+            allowed,
+            api_kwargs,
+            lambda ctx, body=body, action=action: {"action": action, **body(ctx, True)},
+            api=True,
+            says_why=True,
+        )
+    for kind, (body, allowed) in MESSAGES.items():
+        readers_refused = [p for p in SEES_DECL_A if p not in allowed]
+        writes[f"handling:message {kind}"] = Write(
+            "handling:message",
+            # today: 302 back to the page with the French refusal for those who read the case; target 403
+            page(allowed, **these(readers_refused, 302)),
+            allowed,
+            ref_a,
+            body,
+            says_why=True,
+        )
+        writes[f"api:case_messages {kind}"] = Write(
+            "api:case_messages",
+            api(allowed, **these(readers_refused, 403)),
+            allowed,
+            ref_a,
+            body,
+            api=True,
+            says_why=True,
+        )
+    return writes
+
+
+WRITES: dict[str, Write] = {
+    # --- accounts -----------------------------------------------------------------------------------
+    # The logged-in are sent on (redirect_authenticated_user): nothing is written for them.
+    "accounts:login": Write(
+        "accounts:login",
+        {"anonymous": 302, **dict.fromkeys(LOGGED_IN, 302)},
+        ["anonymous"],
+        body=lambda ctx: {"username": "declarant@a.test", "password": PASSWORD},
+    ),
+    "accounts:logout": Write("accounts:logout", everyone(302), LOGGED_IN),
+    # Declarants have no device (sent to enrol), staff have one: only they verify a code.
+    "accounts:otp_verify": Write(
+        "accounts:otp_verify",
+        page(STAFF, **these(DECLARANTS, 302)),
+        STAFF,
+        body=otp_verify_body,
+    ),
+    # Staff already have a device (sent to verify it): only declarants enrol.
+    "accounts:otp_setup": Write(
+        "accounts:otp_setup", page(DECLARANTS, **these(STAFF, 302)), DECLARANTS, body=otp_setup_body
+    ),
+    # Anyone may ask for a link; it only sends an e-mail (after commit), whatever the address.
+    "accounts:password_reset": Write(
+        "accounts:password_reset",
+        everyone(302),
+        PERSONAS,
+        body=lambda ctx: {"email": "declarant@a.test"},
+        must_write=False,
+    ),
+    # The token of the e-mail is the access, whoever holds it.
+    "accounts:password_reset_confirm": Write(
+        "accounts:password_reset_confirm",
+        everyone(302),
+        PERSONAS,
+        password_reset_kwargs,
+        lambda ctx: {"new_password1": "Un-autre-mot-de-passe-2026", "new_password2": "Un-autre-mot-de-passe-2026"},
+    ),
+    "accounts:register": Write("accounts:register", everyone(302), PERSONAS, body=registration),
+    # The invitation is for hospital B's manager: anonymous is asked to log in; another account gets a 403.
+    "accounts:invitation_accept": Write(
+        "accounts:invitation_accept",
+        {"anonymous": 302, **dict.fromkeys(LOGGED_IN, 403), "declarant_b": 302},
+        ["declarant_b"],
+        invitation_kwargs,
+    ),
+    "accounts:invite": Write(
+        "accounts:invite",
+        # today: 404 for those who read the structure but do not manage it; target 403
+        page(["manager_a"], **these([p for p in SEES_STRUCTURE_A if p != "manager_a"], 404)),
+        ["manager_a"],
+        lambda ctx: {"pk": ctx.world.structure_a.pk},
+        lambda ctx: {"email": "nouveau@a.test", "role": "declarant"},
+    ),
+    "accounts:structure_decide": Write(
+        "accounts:structure_decide",
+        # today: 404 for the region's ARS, which reads the pending structure; target 403
+        page(["analyst"], ars_idf=404),
+        ["analyst"],
+        pending_structure_kwargs,
+        lambda ctx: {"decision": "approve"},
+    ),
+    "accounts:access_request_decide": Write(
+        "accounts:access_request_decide",
+        page(["analyst"]),
+        ["analyst"],
+        access_request_kwargs,
+        lambda ctx: {"decision": "approve"},
+    ),
+    # today: these three pages answer a POST as a GET (no method restriction) and write nothing; target 405
+    "accounts:register_done": Write("accounts:register_done", everyone(200), [], reads_only=True),
+    "accounts:structure_detail": Write(
+        "accounts:structure_detail",
+        page(SEES_STRUCTURE_A, ok=200),
+        [],
+        lambda ctx: {"pk": ctx.world.structure_a.pk},
+        reads_only=True,
+    ),
+    "accounts:pending_structures": Write("accounts:pending_structures", page(["analyst"], ok=200), [], reads_only=True),
+    # --- declaring ------------------------------------------------------------------------------------
+    "declarations:quick_alert": Write(
+        "declarations:quick_alert",
+        # today: 200, the form refusing hospital A's FINESS, for hospital B's manager (who cannot read A); target 404
+        page([p for p in DECLARES if p != "declarant_b"], declarant_b=200),
+        [p for p in DECLARES if p != "declarant_b"],
+        body=lambda ctx: alert_payload(ctx.world.structure_a),
+    ),
+    "declarations:draft_new": Write("declarations:draft_new", page(DECLARES), DECLARES),
+    "declarations:draft_step": Write(
+        "declarations:draft_step",
+        page(["declarant_a"]),
+        ["declarant_a"],
+        lambda ctx: {"key": ctx.world.draft_a.key, "step": 1},
+        step_one,
+    ),
+    "declarations:draft_submit": Write(
+        "declarations:draft_submit", page(["declarant_a"]), ["declarant_a"], full_draft_kwargs
+    ),
+    "declarations:draft_delete": Write(
+        "declarations:draft_delete",
+        page(["declarant_a"]),
+        ["declarant_a"],
+        lambda ctx: {"key": ctx.world.draft_a.key},
+    ),
+    # today: 404 for those who read declaration A but may not add to it; target 403 (the three below)
+    "declarations:complete": Write(
+        "declarations:complete", page(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 404)), WRITES_DECL_A, ref_a
+    ),
+    "declarations:addendum": Write(
+        "declarations:addendum",
+        page(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 404)),
+        WRITES_DECL_A,
+        ref_a,
+        addendum,
+    ),
+    "declarations:situation": Write(
+        "declarations:situation",
+        page(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 404)),
+        WRITES_DECL_A,
+        ref_a,
+        situation,
+    ),
+    # The token of the on-call e-mail is the access; anonymous gives a name, the logged-in ack as themselves.
+    "declarations:oncall_ack": Write(
+        "declarations:oncall_ack",
+        everyone(302),
+        PERSONAS,
+        lambda ctx: oncall_ack_kwargs(ctx.world),
+        lambda ctx: {"name": "Camille Garde"},
+    ),
+    # --- the cell ---------------------------------------------------------------------------------------
+    "cases:sheet_edit": Write(
+        "cases:sheet_edit",
+        # today: 404 for everyone else, though the published sheet is readable by all; target 403
+        page(["analyst"]),
+        ["analyst"],
+        lambda ctx: {"slug": "rancongiciel"},
+        sheet_revision,
+    ),
+    "cases:queue": Write("cases:queue", page(["analyst"]), ["analyst"], body=queue_assign),
+    **handling_writes(),
+    # --- API ----------------------------------------------------------------------------------------------
+    "api:declaration_list": Write(
+        "api:declaration_list",
+        # today: 400, a field error on `structure`, for those who may not declare for hospital A; target 404 (none reads A)
+        api([p for p in DECLARES if p != "declarant_b"], refused=400),
+        [p for p in DECLARES if p != "declarant_b"],
+        body=lambda ctx: api_payload(ctx.world.structure_a),
+        api=True,
+    ),
+    "api:quick_alert": Write(
+        "api:quick_alert",
+        # today: 400, a field error on `structure`, for those who may not declare for hospital A; target 404 (none reads A)
+        api([p for p in DECLARES if p != "declarant_b"], refused=400),
+        [p for p in DECLARES if p != "declarant_b"],
+        body=alert_json,
+        api=True,
+    ),
+    # today: 404 for those who read declaration A but may not add to it; target 403 (the two below)
+    "api:addendum": Write(
+        "api:addendum",
+        api(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 404)),
+        WRITES_DECL_A,
+        ref_a,
+        lambda ctx: {"kind": "new_fact", "body": "Les sauvegardes sont intactes."},
+        api=True,
+    ),
+    "api:situation": Write(
+        "api:situation",
+        api(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 404)),
+        WRITES_DECL_A,
+        ref_a,
+        lambda ctx: {"situation": "degraded", "effective_at": "2026-11-20T08:00"},
+        api=True,
+    ),
+}
+
+
+# --- the database, before and after ---------------------------------------------------------------------
+
+UNWATCHED = {"django_session"}  # a refused form may be kept in the session, to be shown again
+
+
+@cache
+def watched_tables() -> tuple[str, ...]:
+    tables = {
+        model._meta.db_table
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.managed and not model._meta.proxy
+    }
+    return tuple(sorted(tables - UNWATCHED))
+
+
+def _plain(value):
+    return bytes(value) if isinstance(value, memoryview) else value
+
+
+def snapshot() -> dict[str, tuple[int, str]]:
+    """Every watched table: its row count and a digest of all its rows' values."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # one round trip, the rows digested by the server
+            cursor.execute(
+                " UNION ALL ".join(
+                    f"SELECT %s, COUNT(*), COALESCE(md5(string_agg(t::text, '|' ORDER BY t::text)), '') "  # noqa: S608
+                    f"FROM {quote(table)} t"
+                    for table in watched_tables()
+                ),
+                watched_tables(),
+            )
+            return {table: (count, digest) for table, count, digest in cursor.fetchall()}
+        state = {}
+        for table in watched_tables():
+            cursor.execute(f"SELECT * FROM {quote(table)}")  # noqa: S608 - our own table names
+            rows = sorted(repr(tuple(_plain(v) for v in row)) for row in cursor.fetchall())
+            state[table] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
+    return state
+
+
+def changes(before: dict, after: dict, audit_before: int) -> list[str]:
+    out = []
+    for table, (count, digest) in after.items():
+        was_count, was_digest = before[table]
+        if count != was_count:
+            out.append(f"{table}: {was_count} → {count} rows")
+        elif digest != was_digest:
+            out.append(f"{table}: rows changed")
+    new_events = AuditEvent.objects.filter(pk__gt=audit_before).values_list("action", flat=True)
+    if new_events:
+        out.append(f"audit events {list(new_events)}")
+    return out
+
+
+def attempt(world: World, rule: Write, persona: str, client: Client | None = None) -> tuple[int, list[str], str]:
+    """One persona's POST, in a savepoint rolled back afterwards: its status, what it changed, why it was refused
+    (the page's error messages, or the API's ``errors``)."""
+    if client is None:
+        client = world.api(persona) if rule.api else world.client(persona)
+    with transaction.atomic():
+        ctx = Ctx(world, persona, client)
+        url = reverse(rule.route, kwargs=rule.kwargs(ctx))
+        body = rule.body(ctx)
+        audit_before = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        before = snapshot()
+        if rule.api:
+            response = client.post(url, body, content_type="application/json")
+        else:
+            response = client.post(url, body)
+        changed = changes(before, snapshot(), audit_before)
+        transaction.set_rollback(True)
+    if rule.api:
+        why = " ".join((response.json().get("errors") or {}).get("__all__", [])) if response.status_code == 403 else ""
+    else:
+        stored = getattr(response.wsgi_request, "_messages", [])
+        why = " ".join(str(m) for m in stored if m.level == messages.ERROR)
+    return response.status_code, changed, why
+
+
+# --- the tests --------------------------------------------------------------------------------------------
+
+
+def accepts_post(world: World, route: str) -> bool:
+    """Whether a route's view takes a POST: class-based views by their methods; function views by trying one
+    (empty, rolled back) as a logged-in person and as anonymous — only a 405 from both means GET only."""
+    with transaction.atomic():
+        url = reverse(route, kwargs=RULES[route].kwargs(world))
+        view = resolve(url).func
+        view_class = getattr(view, "view_class", None)
+        if view_class is not None:
+            accepted = "post" in view_class.http_method_names and hasattr(view_class, "post")
+        else:
+            logged_in = world.client("analyst").post(url).status_code
+            anonymous = Client().post(url).status_code
+            accepted = logged_in != 405 or anonymous not in (302, 405)
+        transaction.set_rollback(True)
+    return accepted
+
+
+def test_every_post_route_has_a_write_rule(world):
+    routes = sorted(r for r in iter_route_names() if not r.startswith("admin:"))
+    assert [r for r in routes if r not in RULES] == [], "routes without a GET rule in tests/test_access_matrix.py"
+    posting = {r for r in routes if accepts_post(world, r)}
+    ruled = {w.route for w in WRITES.values()}
+    assert sorted(posting - ruled) == [], "POST routes without a write rule in tests/test_access_writes.py"
+    assert sorted(ruled - posting) == [], "write rules for routes that take no POST"
+
+
+def test_every_write_rule_names_every_persona_and_someone_may_write():
+    for name, rule in WRITES.items():
+        assert sorted(rule.expect) == sorted(PERSONAS), name
+        assert bool(rule.allowed) != rule.reads_only, name
+        for persona in rule.allowed:
+            assert 200 <= rule.expect[persona] < 400, (name, persona)
+
+
+@pytest.mark.parametrize("name", sorted(WRITES))
+def test_write_matrix(world, name):
+    rule = WRITES[name]
+    clients = {p: world.api(p) if rule.api else world.client(p) for p in PERSONAS}
+    wrong = {}
+    for persona in PERSONAS:
+        status, changed, why = attempt(world, rule, persona, clients[persona])
+        if status != rule.expect[persona]:
+            wrong[persona] = f"got {status}, expected {rule.expect[persona]}"
+        if persona in rule.allowed:
+            if rule.must_write and not changed:
+                wrong[persona] = f"{wrong.get(persona, status)}; allowed, but nothing was written"
+        elif changed:
+            wrong[persona] = f"{wrong.get(persona, status)}; REFUSED BUT WROTE: {changed}"
+        elif rule.says_why and persona != "anonymous" and status in (302, 403) and not why.startswith("Seule"):
+            # The refusal names who may act (« Seule la cellule ACSS peut faire cela. »), not a form error.
+            wrong[persona] = f"{wrong.get(persona, status)}; refused without saying why ({why!r})"
+    assert wrong == {}, name
+
+
+def test_an_access_request_deleted_through_the_admin_needs_a_verified_superuser(world):
+    """The admin site takes POSTs everywhere: one sample write, refused (sent to the admin login) to all but
+    a superuser who passed the second factor."""
+    rule = Write(
+        "admin:accounts_accessrequest_changelist",
+        {**dict.fromkeys(PERSONAS, 302)},
+        ["admin"],
+        body=lambda ctx: {
+            "action": "delete_selected",
+            "_selected_action": [access_request_kwargs(ctx)["pk"]],
+            "post": "yes",
+        },
+    )
+    answers = {p: attempt(world, rule, p) for p in PERSONAS}
+    assert {p: status for p, (status, _changed, _why) in answers.items()} == rule.expect
+    assert {p for p, (_status, changed, _why) in answers.items() if changed} == {"admin"}
+    assert answers["admin"][1][0].startswith("accounts_accessrequest")
+    # A superuser who has not passed the second factor changes nothing either.
+    with transaction.atomic():
+        client = world.client("admin", second_factor=False)
+        pk = access_request_kwargs(Ctx(world, "admin", client))["pk"]
+        before = snapshot()
+        response = client.post(
+            reverse(rule.route), {"action": "delete_selected", "_selected_action": [pk], "post": "yes"}
+        )
+        assert response.status_code == 302
+        assert snapshot() == before
+        transaction.set_rollback(True)
+
+
+def test_the_snapshot_sees_a_changed_field_not_only_a_new_row(world):
+    """What the refusals are checked with: a case assigned to someone is a change, though no row was added."""
+    before = snapshot()
+    Case.objects.filter(declaration=world.decl_a).update(assigned_to=world.personas["analyst"])
+    assert changes(before, snapshot(), 0) == ["cases_case: rows changed"]
