@@ -434,16 +434,6 @@ WRITES: dict[str, Write] = {
         access_request_kwargs,
         lambda ctx: {"decision": "approve"},
     ),
-    # today: these three pages answer a POST as a GET (no method restriction) and write nothing; target 405
-    "accounts:register_done": Write("accounts:register_done", everyone(200), [], reads_only=True),
-    "accounts:structure_detail": Write(
-        "accounts:structure_detail",
-        page(SEES_STRUCTURE_A, ok=200),
-        [],
-        lambda ctx: {"pk": ctx.world.structure_a.pk},
-        reads_only=True,
-    ),
-    "accounts:pending_structures": Write("accounts:pending_structures", page(["analyst"], ok=200), [], reads_only=True),
     # --- declaring ------------------------------------------------------------------------------------
     "declarations:quick_alert": Write(
         "declarations:quick_alert",

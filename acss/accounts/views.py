@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -171,11 +171,13 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/register.html", {"form": form, "title": _("Inscrire une structure")})
 
 
+@require_safe
 def register_done(request: HttpRequest) -> HttpResponse:
     warnings = request.session.pop("registration_warnings", [])
     return render(request, "accounts/register_done.html", {"title": _("Demande enregistrée"), "warnings": warnings})
 
 
+@require_safe
 @login_required
 def structure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     structure = get_object_or_404(structure_list_visible(user=request.user), pk=pk)
@@ -272,6 +274,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@require_safe
 @login_required
 def pending_structures(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request.user)
