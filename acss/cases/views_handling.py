@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from acss.accounts.models import OrganisationKind
+from acss.core.idempotency import IdempotencyConflictError, scoped_key
 from acss.declarations.models import Declaration
 from acss.declarations.selectors import declaration_get_visible
 
@@ -143,24 +144,39 @@ def message_post(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, _("Message non envoyé : il est vide."))
         return _back(reference)
     body = form.cleaned_data["body"]
+    key = scoped_key(kind="message", user_pk=request.user.pk, key=request.POST.get("submission_key"))
     question = None
     try:
         if kind == MessageKind.QUESTION:
-            handling.question_ask(declaration=declaration, by=request.user, body=body, request=request)
+            handling.question_ask(
+                declaration=declaration, by=request.user, body=body, idempotency_key=key, request=request
+            )
         elif kind == MessageKind.NOTE:
-            handling.note_add(declaration=declaration, by=request.user, body=body, request=request)
+            handling.note_add(declaration=declaration, by=request.user, body=body, idempotency_key=key, request=request)
         elif kind == MessageKind.ANSWER:
             question = Message.objects.filter(
                 pk=request.POST.get("question"), declaration=declaration, kind=MessageKind.QUESTION
             ).first()
             if question is None:
                 raise Http404("no such question")
-            handling.question_answer(question=question, by=request.user, body=body, request=request)
+            handling.question_answer(
+                question=question, by=request.user, body=body, idempotency_key=key, request=request
+            )
         else:
             raise Http404("unknown kind")
     except handling.HandlingError as exc:
         _keep(request, reference, action)
         messages.error(request, str(exc))
+        return _back(reference)
+    except IdempotencyConflictError:  # the page sent again with another text (back in the browser)
+        _keep(request, reference, action)
+        messages.error(
+            request,
+            _(
+                "Ce formulaire a déjà servi pour un autre message : rien n'a été envoyé cette fois. Relisez les "
+                "échanges, puis envoyez de nouveau s'il s'agit bien d'un nouveau message."
+            ),
+        )
         return _back(reference)
     messages.success(request, message_sent(kind, question if kind == MessageKind.ANSWER else None))
     return _back(reference)
