@@ -7,6 +7,7 @@ same data; the tests with ``world`` alone are also replayed against the OpenAPI 
 
 from __future__ import annotations
 
+import html
 import uuid
 
 import pytest
@@ -15,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from acss.accounts.models import Organisation
+from acss.cases import handling
 from acss.cases.models import Case, KeyedAction, Message
 from acss.core.models import AuditEvent
 from acss.declarations import services
@@ -691,3 +693,64 @@ def test_a_page_sent_again_with_another_text_writes_nothing(world):
     # Each rendering of the page gives its forms a new key.
     page = world.client("analyst").get(reverse("declarations:detail", args=[world.decl_a.reference])).content.decode()
     assert page.count('name="submission_key"') == 2  # the question and the note
+
+
+INVALID_ACTIONS = [  # (action, as the page posts it, as the API says it, the French message both give)
+    (
+        "qualify",
+        {"criticity": "3", "legal_level": "serious", "sanitary_impact_confirmed": "yes", "justification": "  "},
+        {"criticity": 3, "legal_level": "serious", "sanitary_impact_confirmed": True, "justification": "  "},
+        "La justification de la qualification est obligatoire.",
+    ),
+    (
+        "qualify",
+        {"criticity": "5", "legal_level": "serious", "sanitary_impact_confirmed": "yes", "justification": "x"},
+        {"criticity": 5, "legal_level": "serious", "sanitary_impact_confirmed": True, "justification": "x"},
+        "La criticité va de « 1 – Mineur » à « 4 – Majeur ».",
+    ),
+    ("close", {"summary": ""}, {"summary": ""}, "La synthèse de clôture est obligatoire."),
+    ("out_of_scope", {"reason": " "}, {"reason": " "}, "Indiquez pourquoi la déclaration est hors du champ."),
+    (
+        "escalate",
+        {"authority_code": "ansm", "reason": ""},
+        {"authority_code": "ansm", "reason": ""},
+        "Le motif de la transmission est obligatoire.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("action", "page_data", "api_data", "message"), INVALID_ACTIONS)
+def test_an_invalid_action_is_refused_in_the_same_words_on_the_page_and_in_the_api(
+    world, action, page_data, api_data, message
+):
+    decl = world.decl_a
+    for earlier in ("take", "qualify") if action == "close" else ("take",):
+        assert act(world, "api", "analyst", decl, earlier) is None
+    before = case_content(decl)
+    page = world.client("analyst").post(
+        reverse("handling:action", args=[decl.reference, action]), page_data, follow=True
+    )
+    assert message in html.unescape(page.content.decode())
+    api = world.api("analyst").post(
+        reverse("api:case_actions", args=[decl.reference]),
+        {"action": action, **api_data},
+        content_type="application/json",
+    )
+    assert api.status_code == 400 and message in [m for ms in api.json()["errors"].values() for m in ms]
+    assert case_content(decl) == before
+
+
+@pytest.mark.parametrize(("persona", "kind"), [("analyst", "question"), ("analyst", "note"), ("declarant_a", "answer")])
+def test_an_empty_message_is_refused_in_the_same_words_on_the_page_and_in_the_api(world, persona, kind):
+    decl = world.decl_a
+    data = {"kind": kind, "body": "   "}
+    if kind == "answer":
+        data["question"] = handling.question_ask(declaration=decl, by=world.personas["analyst"], body="Depuis ?").pk
+    written = Message.objects.count()
+    page = post_message(world, "page", persona, decl, data)
+    api = post_message(world, "api", persona, decl, data)
+    assert api.status_code == 400 and api.json()["errors"]["__all__"] == flashes(page)
+    assert flashes(page) == [
+        {"question": "Écrivez la question.", "note": "Écrivez la note."}.get(kind, "Écrivez votre réponse.")
+    ]
+    assert Message.objects.count() == written

@@ -502,10 +502,7 @@ class CaseQualifySerializer(CaseActionSerializer):
         min_value=1,
         max_value=4,
         help_text="De 1 (mineur) à 4 (majeur).",
-        error_messages={
-            "min_value": _("La criticité va de 1 (mineur) à 4 (majeur)."),
-            "max_value": _("La criticité va de 1 (mineur) à 4 (majeur)."),
-        },
+        error_messages={"min_value": handling.CRITICITY_RANGE, "max_value": handling.CRITICITY_RANGE},
     )
     legal_level = serializers.ChoiceField(choices=LegalLevel.choices)
     justification = NonBlankText(max_length=5000)

@@ -20,7 +20,9 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from acss.accounts.models import MembershipStatus, Organisation, OrganisationKind, User
 from acss.accounts.selectors import actor_for
@@ -38,6 +40,28 @@ from .rules import answer_business_days, provisional_criticity, qualification_ho
 
 class HandlingError(Exception):
     """A refused handling action; the message is French, for the person who tried."""
+
+
+# What is missing or out of range, in the services' words: the page's forms and the API's serializers say the same.
+JUSTIFICATION_REQUIRED = gettext_lazy("La justification de la qualification est obligatoire.")
+SUMMARY_REQUIRED = gettext_lazy("La synthèse de clôture est obligatoire.")
+OUT_OF_SCOPE_REASON_REQUIRED = gettext_lazy("Indiquez pourquoi la déclaration est hors du champ.")
+ESCALATION_REASON_REQUIRED = gettext_lazy("Le motif de la transmission est obligatoire.")
+MESSAGE_REQUIRED = {
+    MessageKind.QUESTION: gettext_lazy("Écrivez la question."),
+    MessageKind.ANSWER: gettext_lazy("Écrivez votre réponse."),
+    MessageKind.NOTE: gettext_lazy("Écrivez la note."),
+}
+
+
+def _criticity_range() -> str:
+    return _("La criticité va de « %(low)s » à « %(high)s ».") % {
+        "low": Criticity.MINOR.label,
+        "high": Criticity.MAJOR.label,
+    }
+
+
+CRITICITY_RANGE = lazy(_criticity_range, str)()
 
 
 def fingerprint(params: dict) -> str:
@@ -208,12 +232,9 @@ def case_qualify(
     as it was on the declaration."""
     _require_acss(by)
     if not justification.strip():
-        raise HandlingError(_("La justification de la qualification est obligatoire."))
+        raise HandlingError(str(JUSTIFICATION_REQUIRED))
     if criticity not in Criticity.values:
-        raise HandlingError(
-            _("La criticité va de « %(low)s » à « %(high)s ».")
-            % {"low": Criticity.MINOR.label, "high": Criticity.MAJOR.label}
-        )
+        raise HandlingError(str(CRITICITY_RANGE))
     case = _locked(case)
     _transition(
         case,
@@ -260,7 +281,7 @@ def case_close(
 ) -> Case:
     _require_acss(by)
     if not summary.strip():
-        raise HandlingError(_("La synthèse de clôture est obligatoire."))
+        raise HandlingError(str(SUMMARY_REQUIRED))
     case = _locked(case)
     _transition(case, CaseState.CLOSED, by=by, request=request)
     _end_clock(case)
@@ -276,7 +297,7 @@ def case_close(
 def case_out_of_scope(*, case: Case, by: User, reason: str, request=None) -> Case:
     _require_acss(by)
     if not reason.strip():
-        raise HandlingError(_("Indiquez pourquoi la déclaration est hors du champ."))
+        raise HandlingError(str(OUT_OF_SCOPE_REASON_REQUIRED))
     case = _locked(case)
     _transition(case, CaseState.OUT_OF_SCOPE, by=by, request=request, data={"reason": reason})
     _end_clock(case)
@@ -310,7 +331,7 @@ def case_escalate(*, case: Case, by: User, authority_code: str, reason: str, req
     read access to the case."""
     _require_acss(by)
     if not reason.strip():
-        raise HandlingError(_("Le motif de la transmission est obligatoire."))
+        raise HandlingError(str(ESCALATION_REASON_REQUIRED))
     authority = Organisation.objects.get(kind=OrganisationKind.AUTHORITY, authority_code=authority_code)
     declaration = case.declaration
     escalation, created = Escalation.objects.get_or_create(
@@ -377,7 +398,7 @@ def question_ask(
     if not (actor.is_acss or region in actor.ars_region_codes):
         raise HandlingError(_("Seules la cellule et l'ARS de la région posent des questions à la structure."))
     if not body.strip():
-        raise HandlingError(_("Écrivez la question."))
+        raise HandlingError(str(MESSAGE_REQUIRED[MessageKind.QUESTION]))
     now = timezone.now()
     due = structure_calendar(declaration.structure.departement).add_business_days(now, answer_business_days())
     question = _message_once(
@@ -431,7 +452,7 @@ def question_answer(
     if declaration.structure_id not in actor_for(by).structure_ids:
         raise HandlingError(_("Seule la structure répond à ses questions."))
     if not body.strip():
-        raise HandlingError(_("Écrivez votre réponse."))
+        raise HandlingError(str(MESSAGE_REQUIRED[MessageKind.ANSWER]))
     now = timezone.now()
     answer = _message_once(
         key=idempotency_key,
@@ -490,7 +511,7 @@ def note_add(
     Once per idempotency key: the same key again hands back the first note (``just_created`` false)."""
     _require_acss(by)
     if not body.strip():
-        raise HandlingError(_("Écrivez la note."))
+        raise HandlingError(str(MESSAGE_REQUIRED[MessageKind.NOTE]))
     note = _message_once(
         key=idempotency_key,
         declaration=declaration,

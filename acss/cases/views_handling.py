@@ -141,7 +141,7 @@ def message_post(request: HttpRequest, reference: str) -> HttpResponse:
     action = f"message-{kind}-{request.POST.get('question', '')}"
     if not form.is_valid():
         _keep(request, reference, action)
-        messages.error(request, _("Message non envoyé : il est vide."))
+        messages.error(request, str(handling.MESSAGE_REQUIRED.get(kind, _("Message non envoyé : il est vide."))))
         return _back(reference)
     body = form.cleaned_data["body"]
     key = scoped_key(kind="message", user_pk=request.user.pk, key=request.POST.get("submission_key"))
