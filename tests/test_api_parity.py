@@ -8,6 +8,7 @@ same data; the tests with ``world`` alone are also replayed against the OpenAPI 
 from __future__ import annotations
 
 import html
+import re
 import uuid
 
 import pytest
@@ -691,8 +692,16 @@ def test_a_page_sent_again_with_another_text_writes_nothing(world):
     thread_read = world.api("analyst").get(reverse("api:case_messages", args=[world.decl_a.reference])).json()
     assert [m["body"] for m in thread_read] == ["Piste VPN"]
     # Each rendering of the page gives its forms a new key.
-    page = world.client("analyst").get(reverse("declarations:detail", args=[world.decl_a.reference])).content.decode()
-    assert page.count('name="submission_key"') == 2  # the question and the note
+    url = reverse("declarations:detail", args=[world.decl_a.reference])
+    keys = [
+        set(
+            re.findall(
+                r'name="submission_key" value="([0-9a-f]{32})"', world.client("analyst").get(url).content.decode()
+            )
+        )
+        for _render in range(2)
+    ]
+    assert all(len(k) == 1 for k in keys) and keys[0] != keys[1]
 
 
 INVALID_ACTIONS = [  # (action, as the page posts it, as the API says it, the French message both give)
@@ -754,3 +763,28 @@ def test_an_empty_message_is_refused_in_the_same_words_on_the_page_and_in_the_ap
         {"question": "Écrivez la question.", "note": "Écrivez la note."}.get(kind, "Écrivez votre réponse.")
     ]
     assert Message.objects.count() == written
+
+
+@pytest.mark.parametrize("action", ["take", "escalate"])
+def test_a_double_click_on_a_page_action_does_it_once_and_says_it_is_done(
+    world, action, django_capture_on_commit_callbacks
+):
+    """The page's forms carry a key, as the API's requests do: sent twice, the action is done once, and the second
+    answer is the first's (not « Passage impossible », not « déjà transmise »)."""
+    decl = world.decl_a
+    client = world.client("analyst")
+    page = client.get(reverse("declarations:detail", args=[decl.reference])).content.decode()
+    assert 'name="submission_key"' in page
+    data = {**ACTIONS[action][0], "submission_key": "double-clic"}
+    url = reverse("handling:action", args=[decl.reference, action])
+    with django_capture_on_commit_callbacks(execute=True):
+        first, second = client.post(url, data, follow=True), client.post(url, data, follow=True)
+    assert flashes(first) == flashes(second) and len(flashes(first)) == 1
+    assert next(iter(second.context["messages"])).level_tag == "success"
+    assert audited(decl, "case.transition" if action == "take" else "case.escalated") == 1
+    if action == "escalate":
+        assert Escalation.objects.filter(declaration=decl, authority__authority_code="ansm").count() == 1
+        assert len([m for m in mail.outbox if "transmise" in m.subject]) == 1
+    # Sent again on purpose from a fresh page (a new key), it is refused as before.
+    again = client.post(url, {**data, "submission_key": "nouvelle"}, follow=True)
+    assert next(iter(again.context["messages"])).level_tag == "error"

@@ -88,6 +88,8 @@ def action_done_message(action: str, data: dict) -> str:
 @require_POST
 def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
     declaration = declaration_get_visible(user=request.user, reference=reference)
+    if action not in ACTION_DONE and action not in ("assign", "merge", "escalate"):
+        raise Http404("unknown action")
     case = declaration.case
     user = request.user
     form = None
@@ -99,7 +101,10 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
             messages.error(request, _("Action non enregistrée : corrigez les champs signalés."))
             return _back(reference)
     data = form.cleaned_data if form is not None else {}
-    try:
+    if action == "merge":
+        data = {**data, "into": declaration_get_visible(user=user, reference=data["into"].strip().upper())}
+
+    def run() -> None:
         if action == "take":
             handling.case_take(case=case, by=user, request=request)
         elif action == "assign":
@@ -113,21 +118,25 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
         elif action == "out_of_scope":
             handling.case_out_of_scope(case=case, by=user, reason=data["reason"], request=request)
         elif action == "merge":
-            into = declaration_get_visible(user=user, reference=data["into"].strip().upper())
-            handling.case_merge(case=case, by=user, into=into, request=request)
-            data = {**data, "into": into.reference}
+            handling.case_merge(case=case, by=user, into=data["into"], request=request)
         elif action == "escalate":
             handling.case_escalate(case=case, by=user, request=request, **data)
         elif action == "resolved":
             handling.case_structure_resolved(declaration=declaration, by=user, request=request)
-        else:
-            raise Http404("unknown action")
-    except Http404:
-        raise
+
+    # A double click or a page sent again does the action once, and says it is done.
+    key = scoped_key(kind=f"act-{action}", user_pk=user.pk, key=request.POST.get("submission_key"))
+    try:
+        handling.keyed_action(key=key, declaration=declaration, action=action, by=user, params=data, run=run)
     except handling.HandlingError as exc:
         _keep(request, reference, action)
         messages.error(request, str(exc))
         return _back(reference)
+    except IdempotencyConflictError:  # back in the browser, the form changed and sent again
+        messages.error(request, _("Ce formulaire a déjà servi pour une autre action : rien n'a été fait cette fois."))
+        return _back(reference)
+    if action == "merge":
+        data = {**data, "into": data["into"].reference}
     messages.success(request, action_done_message(action, data))
     return _back(reference)
 
