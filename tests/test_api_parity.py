@@ -788,3 +788,9 @@ def test_a_double_click_on_a_page_action_does_it_once_and_says_it_is_done(
     # Sent again on purpose from a fresh page (a new key), it is refused as before.
     again = client.post(url, {**data, "submission_key": "nouvelle"}, follow=True)
     assert next(iter(again.context["messages"])).level_tag == "error"
+    # The API reads the case the pages left: taken once, or escalated once to the ANSM.
+    read = world.api("analyst").get(reverse("api:case_detail", args=[decl.reference])).json()
+    if action == "take":
+        assert read["state"] == "qualifying"
+    else:
+        assert [e["authority"] for e in read["handling"]["escalations"]] == ["dgs", "ansm"]
