@@ -327,6 +327,7 @@ def _valid_bodies(world) -> dict[str, tuple[str, str, dict]]:
             },
         ),
         "addendum": (reverse("api:addendum", args=[ref]), "declarant_a", {"kind": "new_fact", "body": "Sauvegardes"}),
+        "completion": (reverse("api:completion", args=[ref]), "declarant_a", api_payload(world.structure_a)),
         "situation": (
             reverse("api:situation", args=[ref]),
             "declarant_a",
@@ -356,6 +357,9 @@ WRONG_TYPES = [  # endpoint, field, value, what the French message says
     ("declaration", "degraded_hours", 1e300, "Saisissez un nombre entier."),
     ("declaration", "degraded_hours", -(10**20), "supérieure ou égale à 0"),
     ("alert", "is_major", "x", "La valeur doit être true ou false."),
+    ("completion", "health_products", "oui", "La valeur doit être true ou false."),
+    ("completion", "systems", "imagerie-pacs", "Une liste est attendue"),
+    ("completion", "discovered_at", 20261120, "Saisissez une date et une heure"),
     ("alert", "alert_since", {"date": "2026-11-20"}, "Saisissez une date et une heure"),
     ("situation", "note", ["Reprise partielle"], "Une seule valeur (un texte) est attendue."),
     ("situation", "effective_at", 20261120, "Saisissez une date et une heure"),
@@ -392,7 +396,7 @@ def test_a_value_of_the_wrong_type_is_a_field_error_in_french(world, endpoint, f
 def test_the_valid_bodies_of_these_checks_are_accepted(world):
     """The bodies the wrong values are put into are valid, so each refusal above is the wrong value's."""
     bodies = _valid_bodies(world)
-    for endpoint in ("declaration", "alert", "addendum", "situation", "message", "assign"):
+    for endpoint in ("declaration", "alert", "addendum", "situation", "completion", "message", "assign"):
         url, persona, body = bodies[endpoint]
         response = world.api(persona).post(url, body, content_type="application/json")
         assert response.status_code in (200, 201), (endpoint, response.content)
