@@ -309,7 +309,7 @@ def test_add_business_days_follows_local_holidays():
 
 def test_nis2_hours_are_real_hours_across_dst():
     aware_at = paris(2026, 3, 28, 12, 0)  # Saturday before the change to summer time
-    deadlines = nis2_deadlines(aware_at)
+    deadlines = nis2_deadlines(aware_at, tz=PARIS)
     # 24 real hours: 13:00 local on Sunday (the clocks jumped forward one hour that night).
     assert deadlines["early_warning"] == paris(2026, 3, 29, 13, 0)
     # Beware: Python subtracts two datetimes sharing a tzinfo on their wall clocks (25 h here).
@@ -323,14 +323,14 @@ def test_nis2_hours_are_real_hours_across_dst():
 
 def test_nis2_across_the_return_to_winter_time():
     aware_at = paris(2026, 10, 24, 12, 0)
-    assert nis2_deadlines(aware_at)["early_warning"] == paris(2026, 10, 25, 11, 0)
+    assert nis2_deadlines(aware_at, tz=PARIS)["early_warning"] == paris(2026, 10, 25, 11, 0)
 
 
 def test_nis2_final_report_counts_from_the_notification_when_known():
     aware_at = paris(2026, 1, 29, 10, 0)
-    assert nis2_deadlines(aware_at)["final_report"] == paris(2026, 2, 28, 10, 0)  # 29 Jan → 28 Feb (clamped)
+    assert nis2_deadlines(aware_at, tz=PARIS)["final_report"] == paris(2026, 2, 28, 10, 0)  # 29 Jan → 28 Feb (clamped)
     notified = paris(2026, 1, 31, 16, 0)
-    assert nis2_deadlines(aware_at, notified)["final_report"] == paris(2026, 2, 28, 16, 0)
+    assert nis2_deadlines(aware_at, notified, tz=PARIS)["final_report"] == paris(2026, 2, 28, 16, 0)
 
 
 def test_calendar_months_are_clamped_and_keep_local_time():
@@ -384,7 +384,7 @@ NAIVE = datetime(2026, 11, 20, 10, 0)
         lambda: CELL.business_time_between(paris(2026, 11, 19), paris(2026, 11, 21), [(NAIVE, None)]),
         lambda: CELL.business_time_between(paris(2026, 11, 19), paris(2026, 11, 21), [(paris(2026, 11, 19), NAIVE)]),
         lambda: calendar_elapsed(NAIVE, paris(2026, 11, 21)),
-        lambda: nis2_deadlines(NAIVE),
+        lambda: nis2_deadlines(NAIVE, tz=PARIS),
         lambda: cnil_deadline(NAIVE),
         lambda: add_calendar_months(NAIVE, 1),
     ],
@@ -460,7 +460,7 @@ def test_add_business_days_lands_on_a_closing_time(calendar, start, days):
 @hypothesis_settings(max_examples=200, deadline=None)
 @given(at=instants)
 def test_nis2_property_real_hours(at):
-    deadlines = nis2_deadlines(at)
+    deadlines = nis2_deadlines(at, tz=PARIS)
     assert calendar_elapsed(at, deadlines["early_warning"]) == timedelta(hours=24)
     assert calendar_elapsed(at, deadlines["notification"]) == timedelta(hours=72)
     assert deadlines["final_report"] > deadlines["notification"]

@@ -314,7 +314,7 @@ def test_the_case_shows_deadlines_to_both_sides(world):
     for persona in ("declarant_a", "analyst"):
         deadlines = world.api(persona).get(case_url(decl)).json()["regulatory_deadlines"]
         assert datetime.fromisoformat(deadlines["aware_at"]) == discovered
-        expected = nis2_deadlines(discovered)
+        expected = nis2_deadlines(discovered, tz=PARIS)
         for key in ("early_warning", "notification", "final_report"):
             assert datetime.fromisoformat(deadlines["nis2"][key]) == expected[key]
         assert datetime.fromisoformat(deadlines["cnil"]["notification"]) == cnil_deadline(discovered)

@@ -67,6 +67,8 @@ def test_the_ars_of_the_site_departement_acss_and_the_fssi_are_always_told(db, d
         ({"category_id": "rancongiciel"}, "rançongiciel déclaré"),
         ({"alert_summary": "Demande de RANÇON sur tous les postes"}, "rançongiciel suspecté"),
         ({"is_major": True}, "incident majeur"),
+        ({"scope": "shared_provider", "provider_name": "Hébergeur X"}, "prestataire partagé"),
+        ({"territory_impact": "Trois hôpitaux du GHT touchés"}, "impact déclaré sur d'autres structures"),
     ],
 )
 def test_each_critical_rule(world, fields, reason):

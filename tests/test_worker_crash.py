@@ -1,27 +1,18 @@
 """Nothing is lost when a worker dies: a real ``db_worker`` process is killed (SIGKILL) while it delivers.
 
-The worker shares the test database (PostgreSQL: the test database itself; SQLite: a file copy of the
-in-memory test database that this process then uses too). E-mails go through a slow file backend
-(tests/support/slow_mail.py), so that a kill lands in the middle of a delivery. Leases are shortened through
-settings; the scheduler's reclaim runs in this process.
+The worker shares the test database (tests/support/processes.py: on PostgreSQL the test database itself, on
+SQLite a file copy of the in-memory test database that this process then uses too). E-mails go through a slow
+file backend (tests/support/slow_mail.py), so that a kill lands in the middle of a delivery. Leases are
+shortened through settings; the scheduler's reclaim runs in this process.
 """
 
 from __future__ import annotations
 
-import os
 import signal
-import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
-from email import message_from_bytes
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings as django_settings
-from django.db import connection
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -29,6 +20,7 @@ from acss.declarations.models import Declaration, Notification, NotificationStat
 from acss.declarations.tasks import reclaim_expired_leases
 
 from .intake_helpers import api_payload
+from .support.processes import Processes, process_env, read_mails, shared_database_url, wait_for
 
 MAIL_DELAY = 0.4  # seconds per message in the slow backend
 # Where, within a message's delivery, each kill lands: before the message reaches the "server", or after it
@@ -38,99 +30,14 @@ DECLARATIONS = 3
 DEADLINE = 150  # seconds for the whole test, whatever happens
 
 
-def _shared_database_url(tmp_path: Path):
-    """A DATABASE_URL for another process to reach the test database, and a function to undo what it took."""
-    params = connection.settings_dict
-    if connection.vendor == "postgresql":
-        auth = quote(params["USER"] or "")
-        if params.get("PASSWORD"):
-            auth += ":" + quote(params["PASSWORD"])
-        host = f"{params.get('HOST') or 'localhost'}:{params.get('PORT') or 5432}"
-        return f"postgres://{auth}@{host}/{quote(params['NAME'])}", lambda: None
-    if connection.vendor != "sqlite":
-        pytest.skip(f"no way to share a {connection.vendor} test database with a worker process")
-    # The in-memory test database dies with its last connection, and Django never closes it: keep that
-    # connection aside, copy the database into a file, and use the file from here on, like the worker.
-    path = tmp_path / "shared.sqlite3"
-    connection.ensure_connection()
-    memory, memory_name = connection.connection, params["NAME"]
-    with sqlite3.connect(path) as copy:
-        memory.backup(copy)
-    copy.close()
-    connection.connection = None
-    params["NAME"] = str(path)
-
-    def restore() -> None:
-        connection.close()
-        params["NAME"] = memory_name
-        connection.connection = memory
-
-    return f"sqlite:///{path}", restore
-
-
-class Workers:
-    """``manage.py db_worker`` processes, each killed or stopped before the test ends."""
-
-    def __init__(self, env: dict[str, str], logs: Path):
-        self.env, self.logs, self.started = env, logs, []
-
-    def start(self) -> subprocess.Popen:
-        log = open(self.logs / f"worker-{len(self.started)}.log", "wb")  # noqa: SIM115 - closed in stop_all
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.1"]
-            + ["--no-startup-delay", "--no-reload", "--verbosity", "1"],
-            cwd=django_settings.BASE_DIR,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.started.append((process, log))
-        return process
-
-    def stop_all(self) -> None:
-        for process, log in self.started:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=10)
-            log.close()
-
-    def output(self) -> str:
-        return "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(self.logs.glob("worker-*.log")))
-
-
-def wait_for(condition, *, until: float, what: str, workers: Workers, step: float = 0.05):
-    while time.monotonic() < until:
-        value = condition()
-        if value:
-            return value
-        time.sleep(step)
-    pytest.fail(f"timed out waiting for {what}\n{workers.output()}")
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_killed_while_delivering_loses_nothing_and_sends_nothing_twice(world, settings, tmp_path):
     started = time.monotonic()
     until = started + DEADLINE
-    url, restore = _shared_database_url(tmp_path)
+    url, restore = shared_database_url(tmp_path)
+    env = process_env(url, tmp_path, mail_delay=MAIL_DELAY)
     mail_dir = tmp_path / "mail"
-    mail_dir.mkdir()
-    (tmp_path / "var").mkdir()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-        "EMAIL_BACKEND": "tests.support.slow_mail.EmailBackend",
-        "ACSS_TEST_MAIL_DIR": str(mail_dir),
-        "ACSS_TEST_MAIL_DELAY": str(MAIL_DELAY),
-        "ACSS_VAR_DIR": str(tmp_path / "var"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    workers = Workers(env, tmp_path)
+    workers = Processes(env, tmp_path)
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
     settings.ACSS_NOTIFICATION_LEASE_SECONDS = 2
     settings.ACSS_TASK_LEASE_SECONDS = 3
@@ -151,7 +58,7 @@ def test_a_worker_killed_while_delivering_loses_nothing_and_sends_nothing_twice(
 
         stuck: set[int] = set()  # notifications a kill left "sending"
         for fraction in KILL_AT:
-            worker = workers.start()
+            worker = workers.start_worker()
             # Kill it in the middle of a delivery it started (not one an earlier worker left behind).
             wait_for(
                 lambda stuck=frozenset(stuck): (
@@ -159,7 +66,7 @@ def test_a_worker_killed_while_delivering_loses_nothing_and_sends_nothing_twice(
                 ),
                 until=until,
                 what="a delivery",
-                workers=workers,
+                processes=workers,
             )
             time.sleep(MAIL_DELAY * fraction)
             worker.send_signal(signal.SIGKILL)
@@ -168,7 +75,7 @@ def test_a_worker_killed_while_delivering_loses_nothing_and_sends_nothing_twice(
         assert stuck, "no kill landed during a delivery"
         assert DBTaskResult.objects.filter(status="RUNNING").exists()  # what a dead worker leaves behind
 
-        workers.start()
+        workers.start_worker()
 
         def everything_done() -> bool:
             reclaim_expired_leases.call()  # what the scheduler does at every tick
@@ -181,7 +88,7 @@ def test_a_worker_killed_while_delivering_loses_nothing_and_sends_nothing_twice(
                 and not Notification.objects.exclude(state=NotificationState.SENT).exists()
             )
 
-        wait_for(everything_done, until=until, what="every notification sent", workers=workers, step=0.5)
+        wait_for(everything_done, until=until, what="every notification sent", processes=workers, step=0.5)
     finally:
         workers.stop_all()
 
@@ -193,7 +100,7 @@ def test_a_worker_killed_while_delivering_loses_nothing_and_sends_nothing_twice(
         assert DBTaskResult.objects.filter(status="RUNNING").count() == 0
         assert any(len(worker_ids) > 1 for worker_ids in DBTaskResult.objects.values_list("worker_ids", flat=True))
 
-        sent = [message_from_bytes(p.read_bytes()) for p in mail_dir.glob("*.eml")]
+        sent = read_mails(mail_dir)
         copies = Counter(m["Message-ID"] for m in sent)
         # Every notification reached its recipient, and only ever under its own one Message-ID.
         assert set(copies) == set(notifications)

@@ -14,7 +14,6 @@ given to a named person only and revoked by deleting it. There is no self-servic
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.http import Http404
 from django.utils import timezone
@@ -34,11 +33,11 @@ from acss.accounts.models import User
 from acss.accounts.selectors import Actor, actor_for
 from acss.core.api import ErrorSerializer, NonBlankText
 from acss.core.audit import audit_record
-from acss.core.calendars import cnil_deadline, nis2_deadlines
 from acss.core.idempotency import scoped_key
 from acss.core.models import IncidentCategory
 from acss.declarations.forms import MAX_DEGRADED_HOURS, MAX_PATIENTS
 from acss.declarations.models import Declaration
+from acss.declarations.rules import regulatory_deadlines
 from acss.declarations.selectors import declaration_get_visible
 
 from . import handling
@@ -47,7 +46,6 @@ from .rules import STRUCTURE_STATUS
 from .selectors_handling import message_list_visible
 
 AUTHORITY_CODES = ["dgs", "ansm", "anssi", "fssi"]
-NIS2_ENTITIES = ("essential", "important")
 
 # --------------------------------------------------------------------------------------------------
 # Output
@@ -65,9 +63,16 @@ ErrorsSerializer = inline_serializer(
 
 
 class Nis2DeadlinesSerializer(serializers.Serializer):
-    early_warning = serializers.DateTimeField(help_text="Alerte précoce : 24 h après la prise de connaissance.")
-    notification = serializers.DateTimeField(help_text="Notification : 72 h après la prise de connaissance.")
-    final_report = serializers.DateTimeField(help_text="Rapport final : un mois après (au plus tôt).")
+    early_warning = serializers.DateTimeField(help_text="Alerte précoce : 24 h réelles après la prise de connaissance.")
+    notification = serializers.DateTimeField(help_text="Notification : 72 h réelles après la prise de connaissance.")
+    final_report = serializers.DateTimeField(
+        help_text="Rapport final : un mois calendaire après l'envoi de la notification, à l'heure locale de la "
+        "structure (le jour ramené à la fin du mois si besoin)."
+    )
+    final_report_is_earliest = serializers.BooleanField(
+        help_text="Vrai tant que l'envoi de la notification n'est pas connu : le rapport final est alors compté "
+        "depuis la prise de connaissance, au plus tôt."
+    )
 
 
 class CnilDeadlineSerializer(serializers.Serializer):
@@ -170,19 +175,25 @@ def _sees_as_staff(actor: Actor, declaration: Declaration) -> bool:
     return bool(actor.authority_ids) and declaration.escalations.filter(authority_id__in=actor.authority_ids).exists()
 
 
-def regulatory_deadlines(declaration: Declaration) -> dict:
-    """NIS 2 (entities concerned) and CNIL (personal data at stake) clocks: calendar time, never paused."""
-    aware = declaration.discovered_at or declaration.alert_since or declaration.submitted_at
-    tz = ZoneInfo(declaration.structure.departement.timezone)
-    # The structure as it was when it declared (as on the page): a later change does not move the clocks.
-    nis2 = (declaration.structure_snapshot or {}).get("nis2")
-    personal_data = declaration.confidentiality_loss or declaration.cnil_notified
+def regulatory_deadlines_data(declaration: Declaration) -> dict:
+    """The NIS 2 and CNIL clocks of ``acss.declarations.rules.regulatory_deadlines``, as the API gives them."""
+    deadlines = regulatory_deadlines(declaration)
+    nis2 = deadlines.nis2
     return {
-        "aware_at": aware,
-        "nis2": nis2_deadlines(aware, tz=tz) if nis2 in NIS2_ENTITIES else None,
+        "aware_at": deadlines.aware_at,
+        "nis2": (
+            {
+                "early_warning": nis2.early_warning,
+                "notification": nis2.notification,
+                "final_report": nis2.final_report,
+                "final_report_is_earliest": nis2.final_report_is_earliest,
+            }
+            if nis2 is not None
+            else None
+        ),
         "cnil": (
-            {"notification": cnil_deadline(aware, tz=tz), "notified": declaration.cnil_notified}
-            if personal_data
+            {"notification": deadlines.cnil, "notified": deadlines.cnil_notified}
+            if deadlines.cnil is not None
             else None
         ),
     }
@@ -202,7 +213,7 @@ def _case_data(*, case: Case, declaration: Declaration, user, now: datetime) -> 
             {"id": q.pk, "body": q.body, "created_at": q.created_at, "answer_due_at": q.answer_due_at}
             for q in questions
         ],
-        "regulatory_deadlines": regulatory_deadlines(declaration),
+        "regulatory_deadlines": regulatory_deadlines_data(declaration),
         "structure_resolved_at": case.structure_resolved_at,
         "closed_at": case.closed_at,
         "closure_summary": case.closure_summary,

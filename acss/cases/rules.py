@@ -13,7 +13,9 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
-from .models import OPEN_STATES, CaseState
+from acss.declarations.rules import critical_reasons
+
+from .models import OPEN_STATES, CaseState, Criticity
 
 TRANSITIONS: dict[str, set[str]] = {
     CaseState.NEW: {CaseState.QUALIFYING, CaseState.OUT_OF_SCOPE, CaseState.DUPLICATE},
@@ -43,21 +45,22 @@ def answer_business_days() -> int:
     return getattr(settings, "ACSS_ANSWER_BUSINESS_DAYS", DEFAULT_ANSWER_BUSINESS_DAYS)
 
 
+# The criticity of an incident suspected critical (``acss.declarations.rules.critical_reasons``): the one that
+# alerts the on-call points when the cell is closed.
+CRITICAL = Criticity.MAJOR
+
+
 def provisional_criticity(d) -> int:
-    """From the declaration (or a historical model with the same fields): 4 major … 1 minor."""
+    """From the declaration (or a historical model with the same fields): 4 major … 1 minor.
+
+    Major exactly when the incident is suspected critical (the definition routing uses for the on-call points).
+    """
+    if critical_reasons(d):
+        return CRITICAL
     care = d.functioning or d.alert_care_impact
-    if (
-        care == "interrupted"
-        or d.patient_safety == "actual"
-        or d.is_major
-        or d.scope == "shared_provider"
-        or (d.territory_impact or "").strip()
-    ):
-        return 4
     if (
         care == "degraded"
         or d.patient_safety == "potential"
-        or d.category_id == "rancongiciel"
         or (d.confidentiality_loss and d.pk and d.data_categories.filter(code="sante").exists())
     ):
         return 3

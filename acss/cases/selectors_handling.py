@@ -7,11 +7,12 @@ from datetime import datetime
 
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from acss.accounts.models import MembershipStatus, OrganisationKind, User
 from acss.accounts.selectors import actor_for
-from acss.core.calendars import cnil_deadline, nis2_deadlines
 from acss.declarations.models import Declaration
+from acss.declarations.rules import regulatory_deadlines
 from acss.declarations.selectors import declaration_list_visible
 
 from .models import OPEN_STATES, Case, Message, MessageKind
@@ -64,25 +65,28 @@ class HandlingView:
 
 
 def regulatory_clocks(declaration: Declaration, now: datetime) -> list[Clock]:
-    """NIS 2 (24 h, 72 h, one month) for NIS 2 entities, CNIL (72 h) when personal data may be breached:
-    calendar time from awareness, never paused."""
-    aware = declaration.discovered_at or declaration.alert_since or declaration.submitted_at
+    """The NIS 2 and CNIL clocks of ``acss.declarations.rules.regulatory_deadlines``, labelled for the page."""
+    deadlines = regulatory_deadlines(declaration)
     clocks = []
-    if (declaration.structure_snapshot or {}).get("nis2") in ("essential", "important"):
-        deadlines = nis2_deadlines(aware)
-        for key, label in (
-            ("early_warning", "NIS 2 : alerte précoce (24 h)"),
-            ("notification", "NIS 2 : notification (72 h)"),
-            ("final_report", "NIS 2 : rapport final (un mois)"),
+    if deadlines.nis2 is not None:
+        nis2 = deadlines.nis2
+        final_label = (
+            _("NIS 2 : rapport final (un mois après la notification ; au plus tôt)")
+            if nis2.final_report_is_earliest
+            else _("NIS 2 : rapport final (un mois après la notification)")
+        )
+        for due, label in (
+            (nis2.early_warning, _("NIS 2 : alerte précoce (24 h)")),
+            (nis2.notification, _("NIS 2 : notification (72 h)")),
+            (nis2.final_report, final_label),
         ):
-            clocks.append(Clock(label, deadlines[key], deadlines[key] < now))
-    if declaration.confidentiality_loss or declaration.cnil_notified:
-        due = cnil_deadline(aware)
+            clocks.append(Clock(label, due, due < now))
+    if deadlines.cnil is not None:
         clocks.append(
             Clock(
-                "CNIL : notification d'une violation de données (72 h)",
-                due,
-                due < now and not declaration.cnil_notified,
+                _("CNIL : notification d'une violation de données (72 h)"),
+                deadlines.cnil,
+                deadlines.cnil < now and not deadlines.cnil_notified,
             )
         )
     return clocks

@@ -22,14 +22,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Protocol
-from zoneinfo import ZoneInfo
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 from dateutil.relativedelta import relativedelta  # python-dateutil is a dependency of holidays
 from django.conf import settings
 
-PARIS = ZoneInfo("Europe/Paris")
+DEFAULT_ZONE = "Europe/Paris"
+PARIS = ZoneInfo(DEFAULT_ZONE)
 WORKING_WEEKDAYS: frozenset[int] = frozenset(range(5))  # Monday (0) to Friday (4)
 
 NIS2_EARLY_WARNING = timedelta(hours=24)
@@ -267,6 +268,23 @@ def cell_calendar() -> BusinessCalendar:
     )
 
 
+def zone_of(target: Any) -> ZoneInfo:
+    """The zone of a structure (its département's), of a département, or named (a ZoneInfo or a zone name).
+
+    The one place that says what a structure's local time is; anything without a known zone is in Europe/Paris.
+    """
+    if isinstance(target, ZoneInfo):
+        return target
+    name: Any = target
+    if not isinstance(target, str):
+        departement = getattr(target, "departement", None)
+        name = getattr(departement if departement is not None else target, "timezone", None)
+    try:
+        return ZoneInfo(name) if isinstance(name, str) and name else PARIS
+    except (ZoneInfoNotFoundError, ValueError):
+        return PARIS
+
+
 def structure_calendar(departement: HasCalendarFields | None) -> BusinessCalendar:
     """A structure's calendar: its département's zone and holidays, the cell's hours in local time.
 
@@ -276,7 +294,7 @@ def structure_calendar(departement: HasCalendarFields | None) -> BusinessCalenda
     if departement is None:
         return cell
     return BusinessCalendar(
-        tz=ZoneInfo(departement.timezone or "Europe/Paris"),
+        tz=zone_of(departement),
         holiday_subdivision=departement.holiday_subdivision or None,
         opening=cell.opening,
         closing=cell.closing,
@@ -308,19 +326,20 @@ def add_calendar_months(at: datetime, months: int, tz: ZoneInfo = PARIS) -> date
     return wall.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
 
 
-def nis2_deadlines(
-    aware_at: datetime, notified_at: datetime | None = None, tz: ZoneInfo = PARIS
-) -> dict[str, datetime]:
+def nis2_deadlines(aware_at: datetime, notified_at: datetime | None = None, *, tz: ZoneInfo) -> dict[str, datetime]:
     """NIS2 (art. 23) deadlines from the moment the entity became aware of a significant incident.
 
     * ``early_warning``: 24 real hours after awareness;
     * ``notification``: 72 real hours after awareness;
-    * ``final_report``: one calendar month after the incident notification — ``notified_at`` when it is
-      known, otherwise counted from awareness (a notification can't precede awareness, so this is the
+    * ``final_report``: one calendar month after the incident notification was sent — ``notified_at`` when it
+      is known, otherwise counted from awareness (a notification can't precede awareness, so this is the
       earliest possible date: never later than the legal one).
 
     "24 h" and "72 h" are real elapsed hours (a DST change doesn't stretch or shrink them); the month is a
-    calendar month on ``tz``'s wall clock. Results are expressed in ``tz``.
+    calendar month on ``tz``'s wall clock, the structure's (:func:`zone_of`), the day clamped at the month's
+    end (31 January → 28 or 29 February). ``tz`` has no default: the same instant gives another final report
+    on another clock. Results are expressed in ``tz``. For a declaration, read
+    ``acss.declarations.rules.regulatory_deadlines``.
     """
     _require_aware(aware_at, "aware_at")
     return {

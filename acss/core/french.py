@@ -203,14 +203,15 @@ def date_en_toutes_lettres(value: datetime, zone: Any = None, *, weekday: bool =
     """« vendredi 20 novembre 2026 à 3 h 05 (heure de Paris, UTC+1) », « mardi 1er décembre… »; without the
     weekday (``weekday=False``) for tables: « 20 novembre 2026 à 3 h 05 (heure de Paris, UTC+1) ».
 
-    ``zone`` is anything ``acss_time.zone_of`` accepts (a structure, a département, a zone name); Paris
+    ``zone`` is anything ``calendars.zone_of`` accepts (a structure, a département, a zone name); Paris
     by default. Always in French, whatever language the current request asked for.
     """
-    from acss.core.templatetags.acss_time import ZONE_LABELS, format_offset, zone_of
+    from acss.core.calendars import zone_of
+    from acss.core.templatetags.acss_time import ZONE_LABELS, format_offset
 
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
-    tz = zone_of(zone) if zone is not None else zone_of("Europe/Paris")
+    tz = zone_of(zone)
     local = value.astimezone(tz)
     with translation.override("fr"):
         day = dateformat.format(local, "l")

@@ -29,6 +29,7 @@ from acss.accounts.selectors import actor_for
 from acss.cases.models import KeyedAction
 from acss.core.api import ErrorSerializer, FormDataParser, JSONObjectParser, form_input, form_request_serializer
 from acss.core.audit import audit_record
+from acss.core.calendars import zone_of
 from acss.core.idempotency import scoped_key
 from acss.core.referential import INCIDENT_CATEGORIES
 
@@ -185,7 +186,7 @@ def _tz(structures, data) -> ZoneInfo:
     """The structure's time zone, to read local dates typed without an offset (found in the list already read)."""
     finess = data.get("structure")
     structure = next((s for s in structures if s.finess_et == finess), None)
-    return ZoneInfo(structure.departement.timezone) if structure else ZoneInfo("Europe/Paris")
+    return zone_of(structure)
 
 
 SUBMITTED = {
@@ -387,7 +388,7 @@ class SituationAPI(APIView):
     def post(self, request, reference):
         declaration = declaration_get_writable(user=request.user, reference=reference)
         data, type_errors = form_input(request.data, [SituationForm])
-        form = SituationForm(data, tz=ZoneInfo(declaration.structure.departement.timezone))
+        form = SituationForm(data, tz=zone_of(declaration.structure))
         if not form.is_valid() or type_errors:
             return _errors(_form_errors(form, type_errors))
         update = services.situation_update_add(
@@ -437,7 +438,7 @@ class CompletionAPI(APIView):
                 return _already_complete()
             data, type_errors = form_input(request.data, STEPS)
             structures = structures_for_declaring(user=request.user).filter(pk=declaration.structure_id)
-            tz = ZoneInfo(declaration.structure.departement.timezone)
+            tz = zone_of(declaration.structure)
             cleaned, errors = validate_declaration(data, structures=structures, tz=tz)
             if errors or type_errors:
                 return _errors({**errors, **type_errors})

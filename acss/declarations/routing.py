@@ -1,11 +1,12 @@
 """Who is told about a declaration at intake, and which escalations are suggested.
 
-All the rules are here, as plain functions of the declaration and the time. ``routing_plan`` is pure:
+The rules are plain functions of the declaration and the time. ``routing_plan`` is pure:
 the task ``route_declaration`` turns its result into notification records and suggestions.
 
 - Always notified: the ARS of the site's département (FINESS ET), the ACSS cell, the FSSI.
-- Also, when the cell is closed and the incident is suspected critical: the on-call points of the
-  FSSI, of the ARS and of the cell.
+- Also, when the cell is closed and the incident is suspected critical (``rules.critical_reasons``, the
+  same definition as the highest provisional criticity): the on-call points of the FSSI, of the ARS and
+  of the cell.
 - Suggested, never sent (the analyst decides): DGS (sanitary impact or suspicion), ANSM
   (medicines or medical devices), ANSSI ("particular": OSE or NIS 2 essential entity, several
   structures, national scope, shared provider).
@@ -13,7 +14,6 @@ the task ``route_declaration`` turns its result into notification records and su
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,8 +24,7 @@ from acss.accounts.models import AuthorityCode, Organisation, OrganisationKind
 from acss.core.calendars import cell_calendar
 
 from .models import Declaration, NotificationKind, PatientSafety, Scope, Situation
-
-RANSOMWARE_WORDS = re.compile(r"ran[cç]on|ransom|chiffr[ée]|crypt[ée]|cryptolocker|lockbit", re.IGNORECASE)
+from .rules import critical_reasons
 
 
 @dataclass(frozen=True)
@@ -50,22 +49,6 @@ class RoutingPlan:
 
 def _care(declaration: Declaration) -> str:
     return declaration.functioning or declaration.alert_care_impact
-
-
-def critical_reasons(declaration: Declaration) -> list[str]:
-    """Why the incident is suspected critical (empty: it is not)."""
-    reasons = []
-    if _care(declaration) == Situation.INTERRUPTED:
-        reasons.append(_("prise en charge des patients interrompue"))
-    if declaration.patient_safety == PatientSafety.ACTUAL:
-        reasons.append(_("mise en danger avérée de patients"))
-    if declaration.category_id == "rancongiciel":
-        reasons.append(_("rançongiciel déclaré"))
-    elif RANSOMWARE_WORDS.search(f"{declaration.alert_summary} {declaration.title} {declaration.description}"):
-        reasons.append(_("rançongiciel suspecté d'après le texte"))
-    if declaration.is_major:
-        reasons.append(_("case « incident majeur » cochée"))
-    return reasons
 
 
 def suggestion_reasons(declaration: Declaration) -> dict[str, list[str]]:

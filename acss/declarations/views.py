@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from acss.accounts.selectors import actor_for
 from acss.core.audit import audit_record
+from acss.core.calendars import zone_of
 from acss.core.formsafety import login_required_keeping_post, pop_kept_post
 from acss.core.idempotency import IdempotencyConflictError, scoped_key
 
@@ -49,12 +50,11 @@ from .selectors import (
 )
 from .uploads import max_upload_label
 
-PARIS = ZoneInfo("Europe/Paris")
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
 
 def _tz(structure) -> ZoneInfo:
-    return ZoneInfo(structure.departement.timezone) if structure is not None else PARIS
+    return zone_of(structure)
 
 
 def _chosen_structure(structures, data, default=None):
@@ -410,10 +410,10 @@ def receipt(request: HttpRequest, reference: str) -> HttpResponse:
 
     declaration = declaration_get_visible(user=request.user, reference=reference)
     codes = [declaration.category_id] if declaration.category_id else []
-    from .routing import RANSOMWARE_WORDS
+    from .rules import RANSOMWARE_CATEGORY, RANSOMWARE_WORDS
 
     if not codes and RANSOMWARE_WORDS.search(declaration.alert_summary):
-        codes = ["rancongiciel"]
+        codes = [RANSOMWARE_CATEGORY]
     return render(
         request,
         "declarations/receipt.html",

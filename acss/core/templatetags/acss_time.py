@@ -6,7 +6,8 @@
     {{ decl.submitted_at|long_local:decl.structure }}  → 30 novembre 2026 à 08 h 10, heure de Paris (UTC+1)
 
 The zone argument may be a structure (``.departement.timezone``), a département (``.timezone``), a
-``ZoneInfo`` or a zone name; anything else falls back to Europe/Paris. Like Django's ``timezone`` filter,
+``ZoneInfo`` or a zone name (``acss.core.calendars.zone_of``, the one definition of a structure's zone);
+anything else falls back to Europe/Paris. Like Django's ``timezone`` filter,
 a value that is not a datetime gives "" and a naive datetime is taken in the default time zone.
 """
 
@@ -14,14 +15,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import template
 from django.utils import timezone
 
-register = template.Library()
+from acss.core.calendars import zone_of
 
-DEFAULT_ZONE = "Europe/Paris"
+register = template.Library()
 
 # French place names for the zones of the départements (acss.core.referential.TIMEZONES).
 ZONE_LABELS: dict[str, str] = {
@@ -33,20 +33,6 @@ ZONE_LABELS: dict[str, str] = {
     "Indian/Mayotte": "Mayotte",
     "America/Miquelon": "Saint-Pierre-et-Miquelon",
 }
-
-
-def zone_of(target: Any) -> ZoneInfo:
-    """The zone named by ``target``: a structure, a département, a ZoneInfo or a zone name."""
-    if isinstance(target, ZoneInfo):
-        return target
-    name: Any = target
-    if not isinstance(target, str):
-        departement = getattr(target, "departement", None)
-        name = getattr(departement if departement is not None else target, "timezone", None)
-    try:
-        return ZoneInfo(name) if isinstance(name, str) and name else ZoneInfo(DEFAULT_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_ZONE)
 
 
 class LocalDatetime(datetime):
