@@ -19,7 +19,7 @@ from django.urls import reverse
 from acss.accounts.models import Organisation
 from acss.cases import handling
 from acss.cases.models import Case, KeyedAction, Message
-from acss.core.models import AuditEvent
+from acss.core.models import AuditEvent, IncidentCategory
 from acss.declarations import services
 from acss.declarations.forms import STEPS, QuickAlertForm
 from acss.declarations.models import Addendum, Declaration, DeclarationDraft, Escalation, SituationUpdate
@@ -794,3 +794,23 @@ def test_a_double_click_on_a_page_action_does_it_once_and_says_it_is_done(
         assert read["state"] == "qualifying"
     else:
         assert [e["authority"] for e in read["handling"]["escalations"]] == ["dgs", "ansm"]
+
+
+def test_a_disabled_typology_is_refused_in_the_same_words_on_the_page_and_in_the_api(world):
+    """The cell disabled a typology: neither the page nor the API retain it in a qualification."""
+    IncidentCategory.objects.filter(code="rancongiciel").update(active=False)
+    decl = world.decl_a
+    assert act(world, "api", "analyst", decl, "take") is None
+    page = world.client("analyst").post(
+        reverse("handling:action", args=[decl.reference, "qualify"]), ACTIONS["qualify"][0], follow=True
+    )
+    api = world.api("analyst").post(
+        reverse("api:case_actions", args=[decl.reference]),
+        {"action": "qualify", **ACTIONS["qualify"][1]},
+        content_type="application/json",
+    )
+    assert api.status_code == 400
+    (message,) = api.json()["errors"]["category"]
+    assert message == "Sélectionnez un choix valide. Ce choix ne fait pas partie de ceux disponibles."
+    assert message in html.unescape(page.content.decode())
+    assert case_content(decl)["state"] == "qualifying"

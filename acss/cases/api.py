@@ -41,6 +41,7 @@ from acss.declarations.rules import regulatory_deadlines
 from acss.declarations.selectors import declaration_get_visible
 
 from . import handling
+from .forms import QualifyForm
 from .models import Case, CaseState, LegalLevel, Message, MessageKind
 from .rules import STRUCTURE_STATUS
 from .selectors_handling import message_list_visible
@@ -508,6 +509,9 @@ class CaseAssignSerializer(CaseActionSerializer):
         return user
 
 
+UNKNOWN_CATEGORY = QualifyForm.base_fields["category"].error_messages["invalid_choice"]  # the page's words
+
+
 class CaseQualifySerializer(CaseActionSerializer):
     criticity = serializers.IntegerField(
         min_value=1,
@@ -520,10 +524,11 @@ class CaseQualifySerializer(CaseActionSerializer):
     sanitary_impact_confirmed = serializers.BooleanField()
     category = serializers.SlugRelatedField(
         slug_field="code",
-        queryset=IncidentCategory.objects.all(),
+        queryset=IncidentCategory.objects.filter(active=True),  # as the page's form: a disabled one is refused
         required=False,
         allow_null=True,
-        help_text="Code de la typologie retenue.",
+        help_text="Code de la typologie retenue (active).",
+        error_messages={"does_not_exist": UNKNOWN_CATEGORY, "invalid": UNKNOWN_CATEGORY},
     )
     rsit = serializers.CharField(required=False, allow_blank=True, max_length=120)
 
