@@ -19,6 +19,7 @@ api_v1 = [
     path("declarations/<str:reference>/", declarations_api.DeclarationDetailAPI.as_view(), name="declaration_detail"),
     path("declarations/<str:reference>/complements/", declarations_api.AddendumAPI.as_view(), name="addendum"),
     path("declarations/<str:reference>/situations/", declarations_api.SituationAPI.as_view(), name="situation"),
+    path("declarations/<str:reference>/completion/", declarations_api.CompletionAPI.as_view(), name="completion"),
     path("dossiers/<str:reference>/", cases_api.CaseDetailAPI.as_view(), name="case_detail"),
     path("dossiers/<str:reference>/messages/", cases_api.MessageListAPI.as_view(), name="case_messages"),
     path("dossiers/<str:reference>/actions/", cases_api.CaseActionAPI.as_view(), name="case_actions"),

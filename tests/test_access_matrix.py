@@ -146,6 +146,7 @@ RULES: dict[str, Rule] = {
     "api:quick_alert": Rule(api([], refused=405), api=True),
     "api:addendum": Rule(api([], refused=405), lambda w: {"reference": w.decl_a.reference}, api=True),
     "api:situation": Rule(api([], refused=405), lambda w: {"reference": w.decl_a.reference}, api=True),
+    "api:completion": Rule(api([], refused=405), lambda w: {"reference": w.decl_a.reference}, api=True),
 }
 
 # The Django admin: one rule for its whole namespace (OTPAdminSite: superusers with a second factor only).

@@ -37,6 +37,7 @@ from acss.declarations.forms import STEPS, AddendumForm, QuickAlertForm, Situati
 from acss.declarations.models import Addendum, Declaration, SituationUpdate
 
 from . import test_api_intake as intake_scenarios
+from . import test_api_parity as parity_scenarios
 from . import test_cases_api as handling_scenarios
 from .intake_helpers import api_payload
 
@@ -220,6 +221,7 @@ def test_the_walker_finds_every_write_of_the_api():
         ("post", "/api/v1/alertes/"),
         ("post", "/api/v1/declarations/{reference}/complements/"),
         ("post", "/api/v1/declarations/{reference}/situations/"),
+        ("post", "/api/v1/declarations/{reference}/completion/"),
         ("post", "/api/v1/dossiers/{reference}/messages/"),
         ("post", "/api/v1/dossiers/{reference}/actions/"),
     }
@@ -325,6 +327,7 @@ def _valid_bodies(world) -> dict[str, tuple[str, str, dict]]:
             },
         ),
         "addendum": (reverse("api:addendum", args=[ref]), "declarant_a", {"kind": "new_fact", "body": "Sauvegardes"}),
+        "completion": (reverse("api:completion", args=[ref]), "declarant_a", api_payload(world.structure_a)),
         "situation": (
             reverse("api:situation", args=[ref]),
             "declarant_a",
@@ -354,6 +357,9 @@ WRONG_TYPES = [  # endpoint, field, value, what the French message says
     ("declaration", "degraded_hours", 1e300, "Saisissez un nombre entier."),
     ("declaration", "degraded_hours", -(10**20), "supérieure ou égale à 0"),
     ("alert", "is_major", "x", "La valeur doit être true ou false."),
+    ("completion", "health_products", "oui", "La valeur doit être true ou false."),
+    ("completion", "systems", "imagerie-pacs", "Une liste est attendue"),
+    ("completion", "discovered_at", 20261120, "Saisissez une date et une heure"),
     ("alert", "alert_since", {"date": "2026-11-20"}, "Saisissez une date et une heure"),
     ("situation", "note", ["Reprise partielle"], "Une seule valeur (un texte) est attendue."),
     ("situation", "effective_at", 20261120, "Saisissez une date et une heure"),
@@ -390,7 +396,7 @@ def test_a_value_of_the_wrong_type_is_a_field_error_in_french(world, endpoint, f
 def test_the_valid_bodies_of_these_checks_are_accepted(world):
     """The bodies the wrong values are put into are valid, so each refusal above is the wrong value's."""
     bodies = _valid_bodies(world)
-    for endpoint in ("declaration", "alert", "addendum", "situation", "message", "assign"):
+    for endpoint in ("declaration", "alert", "addendum", "situation", "completion", "message", "assign"):
         url, persona, body = bodies[endpoint]
         response = world.api(persona).post(url, body, content_type="application/json")
         assert response.status_code in (200, 201), (endpoint, response.content)
@@ -413,9 +419,26 @@ def test_a_long_idempotency_key_is_not_cut(world):
 # --------------------------------------------------------------------------------------------------
 
 
+def _cases(function) -> list[tuple[str, dict]]:
+    """The arguments of each case of a parametrised test (one case of none otherwise); the cases that go through
+    the pages only (``transport`` « page ») have no API call to check."""
+    cases = [("", {})]
+    for mark in getattr(function, "pytestmark", []):
+        if mark.name != "parametrize":
+            continue
+        names = mark.args[0].replace(" ", "").split(",") if isinstance(mark.args[0], str) else list(mark.args[0])
+        rows = [values if len(names) > 1 else (values,) for values in mark.args[1]]
+        cases = [
+            (f"{case_id}[{index}]", {**kwargs, **dict(zip(names, row, strict=True))})
+            for case_id, kwargs in cases
+            for index, row in enumerate(rows)
+        ]
+    return [(case_id, kwargs) for case_id, kwargs in cases if kwargs.get("transport") != "page"]
+
+
 def _scenarios():
-    """The API tests that work on the shared world (property-based ones aside)."""
-    for module in (intake_scenarios, handling_scenarios):
+    """The API tests that work on the shared world (property-based ones aside), each case of a parametrised one."""
+    for module in (intake_scenarios, handling_scenarios, parity_scenarios):
         for name, function in vars(module).items():
             if (
                 name.startswith("test_")
@@ -423,7 +446,9 @@ def _scenarios():
                 and not getattr(function, "is_hypothesis_test", False)
                 and "world" in inspect.signature(function).parameters
             ):
-                yield pytest.param(function, id=f"{module.__name__.rsplit('.', 1)[-1]}::{name}")
+                for case_id, kwargs in _cases(function):
+                    scenario = functools.partial(function, **kwargs) if kwargs else function
+                    yield pytest.param(scenario, id=f"{module.__name__.rsplit('.', 1)[-1]}::{name}{case_id}")
 
 
 unescalated = handling_scenarios.unescalated  # fixtures of the scenarios, replayed here
@@ -436,7 +461,8 @@ def test_the_api_answers_what_the_schema_documents(scenario, request, monkeypatc
     world = request.getfixturevalue("world")
     checker = SchemaChecker(openapi())
     monkeypatch.setattr(world, "api", checked_api(world, checker))
-    scenario(**{name: request.getfixturevalue(name) for name in inspect.signature(scenario).parameters})
+    fixtures = [name for name, p in inspect.signature(scenario).parameters.items() if p.default is p.empty]
+    scenario(**{name: request.getfixturevalue(name) for name in fixtures})
     assert checker.seen, "no API call was checked"
     assert checker.problems == []
 
@@ -555,13 +581,14 @@ def test_the_schema_states_the_rules_across_fields():
     assert "Doit correspondre à origin" in description("DeclarationInput", "category")
     assert "GET /api/v1/moi/" in description("QuickAlertInput", "structure")
     assert "sauf si des fichiers sont joints" in description("AddendumInput", "body")
-    idempotency = [
-        p
-        for _path, method, op in operations(schema)
+    idempotency = {
+        (method, path): p
+        for path, method, op in operations(schema)
         for p in op.get("parameters", [])
         if method == "post" and p["name"] == "Idempotency-Key"
-    ]
-    assert len(idempotency) == 4 and all(p["in"] == "header" and p["description"] for p in idempotency)
+    }
+    assert set(idempotency) == {(method, path) for path, method, _op in writes(schema)}  # every write takes one
+    assert all(p["in"] == "header" and p["description"] for p in idempotency.values())
 
 
 def _schema_valid_bodies(world) -> dict[str, tuple[str, str, dict]]:

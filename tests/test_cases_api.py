@@ -239,7 +239,7 @@ def test_parameters_are_validated_in_french(world):
     response = act(analyst, world.decl_a, "qualify", criticity=5, legal_level="grave", sanitary_impact_confirmed=True)
     assert response.status_code == 400
     errors = response.json()["errors"]
-    assert errors["criticity"] == ["La criticité va de 1 (mineur) à 4 (majeur)."]
+    assert errors["criticity"] == ["La criticité va de « 1 – Mineur » à « 4 – Majeur »."]
     assert "legal_level" in errors and "justification" in errors
     assert "obligatoire" in errors["justification"][0]
     unknown = act(analyst, world.decl_a, "reopen")

@@ -18,7 +18,13 @@ from datetime import datetime
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,6 +33,7 @@ from acss.accounts.models import User
 from acss.accounts.selectors import Actor, actor_for
 from acss.core.api import ErrorSerializer, NonBlankText
 from acss.core.audit import audit_record
+from acss.core.idempotency import scoped_key
 from acss.core.models import IncidentCategory
 from acss.declarations.forms import MAX_DEGRADED_HOURS, MAX_PATIENTS
 from acss.declarations.models import Declaration
@@ -34,6 +41,7 @@ from acss.declarations.rules import regulatory_deadlines
 from acss.declarations.selectors import declaration_get_visible
 
 from . import handling
+from .forms import QualifyForm
 from .models import Case, CaseState, LegalLevel, Message, MessageKind
 from .rules import STRUCTURE_STATUS
 from .selectors_handling import message_list_visible
@@ -382,6 +390,18 @@ class MessageInputSerializer(serializers.Serializer):
         return attrs
 
 
+IDEMPOTENCY_ON_MESSAGE = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Facultatif, conseillé (un UUID par exemple). Une clé vaut pour une personne. Renvoyée pour la même "
+    "déclaration avec le même message (même nature, même texte, même question), elle donne le message déjà écrit "
+    "(200, même id) au lieu de l'écrire une deuxième fois ; pour un autre message, elle est refusée (409) et rien "
+    "n'est écrit.",
+)
+
+
 class MessageListAPI(APIView):
     """The thread of a declaration: questions, answers, and the cell's internal notes (ACSS only).
 
@@ -402,9 +422,19 @@ class MessageListAPI(APIView):
         return Response(MessageSerializer([_message_data(m) for m in messages], many=True).data)
 
     @extend_schema(
+        parameters=[IDEMPOTENCY_ON_MESSAGE],
         request=MessageInputSerializer,
         responses={
-            201: MessageSerializer,
+            201: OpenApiResponse(MessageSerializer, description="Message écrit."),
+            200: OpenApiResponse(
+                MessageSerializer,
+                description="Nouvel essai avec une Idempotency-Key déjà reçue, pour le même message : le message déjà "
+                "écrit (même id), rien n'est écrit de nouveau.",
+            ),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="Cette Idempotency-Key a déjà servi pour un autre message : rien n'est écrit (« detail »).",
+            ),
             400: OpenApiResponse(
                 ErrorSerializer,
                 description="Corps illisible ou qui n'est pas un objet JSON (« detail »), ou message refusé : vide, "
@@ -426,14 +456,15 @@ class MessageListAPI(APIView):
         if not serializer.is_valid():
             return _field_errors(serializer)
         data = serializer.validated_data
+        key = scoped_key(kind="api-msg", user_pk=request.user.pk, key=request.headers.get("Idempotency-Key"))
         try:
             if data["kind"] == MessageKind.QUESTION:
                 created = handling.question_ask(
-                    declaration=declaration, by=request.user, body=data["body"], request=request
+                    declaration=declaration, by=request.user, body=data["body"], idempotency_key=key, request=request
                 )
             elif data["kind"] == MessageKind.NOTE:
                 created = handling.note_add(
-                    declaration=declaration, by=request.user, body=data["body"], request=request
+                    declaration=declaration, by=request.user, body=data["body"], idempotency_key=key, request=request
                 )
             else:
                 question = Message.objects.filter(
@@ -442,14 +473,15 @@ class MessageListAPI(APIView):
                 if question is None:
                     return _errors({"question": [_("Cette question n'existe pas sur cette déclaration.")]})
                 created = handling.question_answer(
-                    question=question, by=request.user, body=data["body"], request=request
+                    question=question, by=request.user, body=data["body"], idempotency_key=key, request=request
                 )
         except handling.HandlingError as exc:
             return _errors({"__all__": [str(exc)]})
+        code = status.HTTP_201_CREATED if created.just_created else status.HTTP_200_OK
         created = Message.objects.select_related("author", "author_organisation", "declaration__structure").get(
             pk=created.pk
         )
-        return Response(MessageSerializer(_message_data(created)).data, status=status.HTTP_201_CREATED)
+        return Response(MessageSerializer(_message_data(created)).data, status=code)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -477,25 +509,26 @@ class CaseAssignSerializer(CaseActionSerializer):
         return user
 
 
+UNKNOWN_CATEGORY = QualifyForm.base_fields["category"].error_messages["invalid_choice"]  # the page's words
+
+
 class CaseQualifySerializer(CaseActionSerializer):
     criticity = serializers.IntegerField(
         min_value=1,
         max_value=4,
         help_text="De 1 (mineur) à 4 (majeur).",
-        error_messages={
-            "min_value": _("La criticité va de 1 (mineur) à 4 (majeur)."),
-            "max_value": _("La criticité va de 1 (mineur) à 4 (majeur)."),
-        },
+        error_messages={"min_value": handling.CRITICITY_RANGE, "max_value": handling.CRITICITY_RANGE},
     )
     legal_level = serializers.ChoiceField(choices=LegalLevel.choices)
     justification = NonBlankText(max_length=5000)
     sanitary_impact_confirmed = serializers.BooleanField()
     category = serializers.SlugRelatedField(
         slug_field="code",
-        queryset=IncidentCategory.objects.all(),
+        queryset=IncidentCategory.objects.filter(active=True),  # as the page's form: a disabled one is refused
         required=False,
         allow_null=True,
-        help_text="Code de la typologie retenue.",
+        help_text="Code de la typologie retenue (active).",
+        error_messages={"does_not_exist": UNKNOWN_CATEGORY, "invalid": UNKNOWN_CATEGORY},
     )
     rsit = serializers.CharField(required=False, allow_blank=True, max_length=120)
 
@@ -549,8 +582,8 @@ ACTION_SERIALIZERS: dict[str, type[CaseActionSerializer]] = {
 }
 
 
-def _run(action: str, data: dict, *, request, declaration: Declaration, case: Case) -> Response | None:
-    """Call the service of ``action``; a Response for a refused parameter, None when done."""
+def _run(action: str, data: dict, *, request, declaration: Declaration, case: Case) -> None:
+    """Call the service of ``action`` (``merge``: ``data["into"]`` is the declaration already read)."""
     user = request.user
     if action == "take":
         handling.case_take(case=case, by=user, request=request)
@@ -584,18 +617,26 @@ def _run(action: str, data: dict, *, request, declaration: Declaration, case: Ca
     elif action == "out_of_scope":
         handling.case_out_of_scope(case=case, by=user, reason=data["reason"], request=request)
     elif action == "merge":
-        try:
-            into = declaration_get_visible(user=user, reference=data["into"].strip().upper())
-        except Http404:
-            return _errors({"into": [_("Aucune déclaration de ce numéro ne vous est visible.")]})
-        handling.case_merge(case=case, by=user, into=into, request=request)
+        handling.case_merge(case=case, by=user, into=data["into"], request=request)
     elif action == "escalate":
         handling.case_escalate(
             case=case, by=user, authority_code=data["authority_code"], reason=data["reason"], request=request
         )
     elif action == "resolved":
         handling.case_structure_resolved(declaration=declaration, by=user, request=request)
-    return None
+
+
+IDEMPOTENCY_ON_ACTION = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Facultatif, conseillé (un UUID par exemple). Une clé vaut pour une personne. Renvoyée pour la même "
+    "déclaration, la même action et les mêmes paramètres (double envoi, nouvel essai après une coupure), elle "
+    "répond l'état actuel du dossier (200) sans refaire l'action : pas de deuxième transmission, pas de refus "
+    "« Passage impossible » pour un passage déjà fait sous cette clé. Pour une autre déclaration, une autre action "
+    "ou d'autres paramètres, elle est refusée (409) et rien n'est fait.",
+)
 
 
 class CaseActionAPI(APIView):
@@ -606,6 +647,7 @@ class CaseActionAPI(APIView):
     administrator can give them."""
 
     @extend_schema(
+        parameters=[IDEMPOTENCY_ON_ACTION],
         request=PolymorphicProxySerializer(
             component_name="CaseAction",
             serializers=ACTION_SERIALIZERS,
@@ -619,6 +661,11 @@ class CaseActionAPI(APIView):
                 "passage refusé dans l'état actuel du dossier (« errors »).",
             ),
             403: OpenApiResponse(ErrorsSerializer, description="Cette personne ne peut pas faire cette action."),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="Cette Idempotency-Key a déjà servi pour une autre requête (une autre déclaration, une "
+                "autre action ou d'autres paramètres) : rien n'est fait (« detail »).",
+            ),
         },
         summary="Une action de traitement (prendre, qualifier, transmettre, clore…)",
         description="« take », « assign », « qualify », « accompany », « close », « out_of_scope », « merge », "
@@ -636,8 +683,21 @@ class CaseActionAPI(APIView):
         serializer = ACTION_SERIALIZERS[action](data=request.data)
         if not serializer.is_valid():
             return _field_errors(serializer)
+        data = dict(serializer.validated_data)
+        if action == "merge":
+            try:
+                data["into"] = declaration_get_visible(user=request.user, reference=data["into"].strip().upper())
+            except Http404:
+                return _errors({"into": [_("Aucune déclaration de ce numéro ne vous est visible.")]})
         try:
-            refused = _run(action, serializer.validated_data, request=request, declaration=declaration, case=case)
+            handling.keyed_action(
+                key=scoped_key(kind="api-act", user_pk=request.user.pk, key=request.headers.get("Idempotency-Key")),
+                declaration=declaration,
+                action=action,
+                by=request.user,
+                params=data,
+                run=lambda: _run(action, data, request=request, declaration=declaration, case=case),
+            )
         except handling.HandlingError as exc:
             return _errors({"__all__": [str(exc)]})
-        return refused or _case_response(request, reference)
+        return _case_response(request, reference)

@@ -5,6 +5,13 @@ from acss.core.forms import AcssForm
 from acss.core.models import IncidentCategory
 from acss.declarations.forms import MAX_DEGRADED_HOURS, MAX_PATIENTS
 
+from .handling import (
+    CRITICITY_RANGE,
+    ESCALATION_REASON_REQUIRED,
+    JUSTIFICATION_REQUIRED,
+    OUT_OF_SCOPE_REASON_REQUIRED,
+    SUMMARY_REQUIRED,
+)
 from .models import Criticity, LegalLevel
 
 
@@ -42,6 +49,7 @@ class QualifyForm(AcssForm):
         coerce=int,
         widget=forms.RadioSelect,
         choices=Criticity.choices,
+        error_messages={"invalid_choice": CRITICITY_RANGE},
     )
     legal_level = forms.ChoiceField(
         label=_("Niveau légal (article D.1111-16-2 du CSP)"), choices=LegalLevel.choices, widget=forms.RadioSelect
@@ -65,11 +73,21 @@ class QualifyForm(AcssForm):
         required=False,
         help_text=_("Par défaut, celle de la typologie retenue."),
     )
-    justification = forms.CharField(label=_("Justification"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    justification = forms.CharField(
+        label=_("Justification"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        error_messages={"required": JUSTIFICATION_REQUIRED},
+    )
 
 
 class CloseForm(AcssForm):
-    summary = forms.CharField(label=_("Synthèse"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000)
+    summary = forms.CharField(
+        label=_("Synthèse"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=10000,
+        error_messages={"required": SUMMARY_REQUIRED},
+    )
     root_cause = forms.CharField(
         label=_("Cause racine"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
     )
@@ -83,7 +101,14 @@ class CloseForm(AcssForm):
 
 
 class ReasonForm(AcssForm):
-    reason = forms.CharField(label=_("Motif"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    """Why a declaration is out of scope."""
+
+    reason = forms.CharField(
+        label=_("Motif"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+        error_messages={"required": OUT_OF_SCOPE_REASON_REQUIRED},
+    )
 
 
 class EscalateForm(AcssForm):
@@ -96,7 +121,12 @@ class EscalateForm(AcssForm):
             ("fssi", _("FSSI (pilotage d'un incident significatif)")),
         ],
     )
-    reason = forms.CharField(label=_("Motif"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    reason = forms.CharField(
+        label=_("Motif"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+        error_messages={"required": ESCALATION_REASON_REQUIRED},
+    )
 
 
 class MergeForm(AcssForm):

@@ -3,33 +3,128 @@
 The cell's clock: ``Case.qualification_due_at`` counts business hours on the cell's calendar from the
 submission; while a question to the structure is open it is frozen (``paused_remaining``) and restarts when
 the last open question is answered. The structure's answer deadline counts on its own calendar.
+
+Idempotency: a message is written once per idempotency key (``Message.idempotency_key``, ``create_once``); an
+action that adds no row of its own records its key in ``KeyedAction`` (``keyed_action``), so that the same key
+again answers what is, without doing the action twice nor calling a retry an error.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from acss.accounts.models import MembershipStatus, Organisation, OrganisationKind, User
 from acss.accounts.selectors import actor_for
 from acss.core.audit import audit_record
 from acss.core.calendars import cell_calendar, structure_calendar
 from acss.core.french import de_organisation
+from acss.core.idempotency import IdempotencyConflictError, create_once
 from acss.core.models import IncidentCategory
 from acss.core.tasks import send_mail_on_commit
 from acss.declarations.models import Declaration, Escalation
 
-from .models import Case, CaseState, Criticity, Message, MessageKind
+from .models import Case, CaseState, Criticity, KeyedAction, Message, MessageKind
 from .rules import answer_business_days, provisional_criticity, qualification_hours, transition_allowed
 
 
 class HandlingError(Exception):
     """A refused handling action; the message is French, for the person who tried."""
+
+
+# What is missing or out of range, in the services' words: the page's forms and the API's serializers say the same.
+JUSTIFICATION_REQUIRED = gettext_lazy("La justification de la qualification est obligatoire.")
+SUMMARY_REQUIRED = gettext_lazy("La synthèse de clôture est obligatoire.")
+OUT_OF_SCOPE_REASON_REQUIRED = gettext_lazy("Indiquez pourquoi la déclaration est hors du champ.")
+ESCALATION_REASON_REQUIRED = gettext_lazy("Le motif de la transmission est obligatoire.")
+MESSAGE_REQUIRED = {
+    MessageKind.QUESTION: gettext_lazy("Écrivez la question."),
+    MessageKind.ANSWER: gettext_lazy("Écrivez votre réponse."),
+    MessageKind.NOTE: gettext_lazy("Écrivez la note."),
+}
+
+
+def _criticity_range() -> str:
+    return _("La criticité va de « %(low)s » à « %(high)s ».") % {
+        "low": Criticity.MINOR.label,
+        "high": Criticity.MAJOR.label,
+    }
+
+
+CRITICITY_RANGE = lazy(_criticity_range, str)()
+
+
+def fingerprint(params: dict) -> str:
+    """The SHA-256 of an action's parameters (objects by their primary key), to tell a retry from another write."""
+
+    def plain(value):
+        return value.pk if hasattr(value, "pk") else value
+
+    canonical = json.dumps({k: plain(v) for k, v in params.items()}, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def keyed_action(
+    *,
+    key: str | None,
+    declaration: Declaration,
+    action: str,
+    by: User,
+    params: dict,
+    run: Callable[[], object],
+    refusals: tuple[type[Exception], ...] = (HandlingError,),
+) -> bool:
+    """Run ``run`` (a service) once per idempotency key; True when it ran now, False when the key says it already
+    did. The key is recorded in ``KeyedAction`` in the same savepoint as what ``run`` writes.
+
+    The same key again, for the same declaration, action, person and parameters, does nothing and says so (a
+    retry); for anything else it is an ``IdempotencyConflictError``. When twin requests race, the second waits on
+    the case's lock and is refused by the state the first left (``refusals``): its key then names the first's
+    action, and it is a retry too."""
+    if not key:
+        run()
+        return True
+    digest = fingerprint(params)
+
+    def same(row: KeyedAction) -> bool:
+        return (row.declaration_id, row.action, row.author_id, row.fingerprint) == (
+            declaration.pk,
+            action,
+            by.pk,
+            digest,
+        )
+
+    def create() -> KeyedAction:
+        run()
+        return KeyedAction.objects.create(
+            idempotency_key=key,
+            declaration=declaration,
+            action=action,
+            fingerprint=digest,
+            author=by,
+            created_at=timezone.now(),
+        )
+
+    try:
+        _row, created = create_once(KeyedAction, key=key, create=create, same=same)
+    except refusals:
+        stored = KeyedAction.objects.filter(idempotency_key=key).first()
+        if stored is None:
+            raise
+        if not same(stored):
+            raise IdempotencyConflictError from None
+        return False
+    return created
 
 
 def _require_acss(user: User) -> None:
@@ -137,12 +232,9 @@ def case_qualify(
     as it was on the declaration."""
     _require_acss(by)
     if not justification.strip():
-        raise HandlingError(_("La justification de la qualification est obligatoire."))
+        raise HandlingError(str(JUSTIFICATION_REQUIRED))
     if criticity not in Criticity.values:
-        raise HandlingError(
-            _("La criticité va de « %(low)s » à « %(high)s ».")
-            % {"low": Criticity.MINOR.label, "high": Criticity.MAJOR.label}
-        )
+        raise HandlingError(str(CRITICITY_RANGE))
     case = _locked(case)
     _transition(
         case,
@@ -189,7 +281,7 @@ def case_close(
 ) -> Case:
     _require_acss(by)
     if not summary.strip():
-        raise HandlingError(_("La synthèse de clôture est obligatoire."))
+        raise HandlingError(str(SUMMARY_REQUIRED))
     case = _locked(case)
     _transition(case, CaseState.CLOSED, by=by, request=request)
     _end_clock(case)
@@ -205,7 +297,7 @@ def case_close(
 def case_out_of_scope(*, case: Case, by: User, reason: str, request=None) -> Case:
     _require_acss(by)
     if not reason.strip():
-        raise HandlingError(_("Indiquez pourquoi la déclaration est hors du champ."))
+        raise HandlingError(str(OUT_OF_SCOPE_REASON_REQUIRED))
     case = _locked(case)
     _transition(case, CaseState.OUT_OF_SCOPE, by=by, request=request, data={"reason": reason})
     _end_clock(case)
@@ -239,7 +331,7 @@ def case_escalate(*, case: Case, by: User, authority_code: str, reason: str, req
     read access to the case."""
     _require_acss(by)
     if not reason.strip():
-        raise HandlingError(_("Le motif de la transmission est obligatoire."))
+        raise HandlingError(str(ESCALATION_REASON_REQUIRED))
     authority = Organisation.objects.get(kind=OrganisationKind.AUTHORITY, authority_code=authority_code)
     declaration = case.declaration
     escalation, created = Escalation.objects.get_or_create(
@@ -280,26 +372,55 @@ def _author_organisation(user: User) -> Organisation | None:
     return None
 
 
+def _message_once(*, key: str | None, declaration: Declaration, kind: str, by: User, body: str, question, insert):
+    """The message ``insert`` writes, or the one already written under ``key`` by the same person, on the same
+    declaration, with the same text (``just_created`` says which); a key used for another message is an
+    ``IdempotencyConflictError``."""
+
+    def same(message: Message) -> bool:
+        sent = (message.declaration_id, message.kind, message.author_id, message.body, message.question_id)
+        return sent == (declaration.pk, kind, by.pk, body, question.pk if question else None)
+
+    message, created = create_once(Message, key=key, create=insert, same=same)
+    message.just_created = created
+    return message
+
+
 @transaction.atomic
-def question_ask(*, declaration: Declaration, by: User, body: str, request=None) -> Message:
-    """ACSS, or the ARS of the region, asks the structure. The cell's clock pauses until it is answered."""
+def question_ask(
+    *, declaration: Declaration, by: User, body: str, idempotency_key: str | None = None, request=None
+) -> Message:
+    """ACSS, or the ARS of the region, asks the structure. The cell's clock pauses until it is answered.
+
+    Once per idempotency key: the same key again hands back the first question (``just_created`` false)."""
     actor = actor_for(by)
     region = declaration.structure.departement.region_id
     if not (actor.is_acss or region in actor.ars_region_codes):
         raise HandlingError(_("Seules la cellule et l'ARS de la région posent des questions à la structure."))
     if not body.strip():
-        raise HandlingError(_("Écrivez la question."))
+        raise HandlingError(str(MESSAGE_REQUIRED[MessageKind.QUESTION]))
     now = timezone.now()
     due = structure_calendar(declaration.structure.departement).add_business_days(now, answer_business_days())
-    question = Message.objects.create(
+    question = _message_once(
+        key=idempotency_key,
         declaration=declaration,
         kind=MessageKind.QUESTION,
-        author=by,
-        author_organisation=_author_organisation(by),
+        by=by,
         body=body.strip(),
-        created_at=now,
-        answer_due_at=due,
+        question=None,
+        insert=lambda: Message.objects.create(
+            declaration=declaration,
+            kind=MessageKind.QUESTION,
+            author=by,
+            author_organisation=_author_organisation(by),
+            body=body.strip(),
+            created_at=now,
+            answer_due_at=due,
+            idempotency_key=idempotency_key or None,
+        ),
     )
+    if not question.just_created:
+        return question
     case = _locked(declaration.case)
     if case.is_open and case.waiting_since is None:
         case.waiting_since = now
@@ -321,22 +442,37 @@ def _remaining(due, now) -> timedelta:
 
 
 @transaction.atomic
-def question_answer(*, question: Message, by: User, body: str, request=None) -> Message:
-    """The structure answers; when no question is left open, the cell's clock restarts where it stopped."""
+def question_answer(
+    *, question: Message, by: User, body: str, idempotency_key: str | None = None, request=None
+) -> Message:
+    """The structure answers; when no question is left open, the cell's clock restarts where it stopped.
+
+    Once per idempotency key: the same key again hands back the first answer (``just_created`` false)."""
     declaration = question.declaration
     if declaration.structure_id not in actor_for(by).structure_ids:
         raise HandlingError(_("Seule la structure répond à ses questions."))
     if not body.strip():
-        raise HandlingError(_("Écrivez votre réponse."))
+        raise HandlingError(str(MESSAGE_REQUIRED[MessageKind.ANSWER]))
     now = timezone.now()
-    answer = Message.objects.create(
+    answer = _message_once(
+        key=idempotency_key,
         declaration=declaration,
         kind=MessageKind.ANSWER,
-        author=by,
+        by=by,
         body=body.strip(),
-        created_at=now,
         question=question,
+        insert=lambda: Message.objects.create(
+            declaration=declaration,
+            kind=MessageKind.ANSWER,
+            author=by,
+            body=body.strip(),
+            created_at=now,
+            question=question,
+            idempotency_key=idempotency_key or None,
+        ),
     )
+    if not answer.just_created:
+        return answer
     if question.answered_at is None:
         Message.objects.filter(pk=question.pk).update(answered_at=now)
     still_open = Message.objects.filter(
@@ -367,19 +503,34 @@ def question_answer(*, question: Message, by: User, body: str, request=None) -> 
 
 
 @transaction.atomic
-def note_add(*, declaration: Declaration, by: User, body: str, request=None) -> Message:
-    """An internal note of the cell: never shown to the structure (nor to the ARS or authorities)."""
+def note_add(
+    *, declaration: Declaration, by: User, body: str, idempotency_key: str | None = None, request=None
+) -> Message:
+    """An internal note of the cell: never shown to the structure (nor to the ARS or authorities).
+
+    Once per idempotency key: the same key again hands back the first note (``just_created`` false)."""
     _require_acss(by)
     if not body.strip():
-        raise HandlingError(_("Écrivez la note."))
-    note = Message.objects.create(
+        raise HandlingError(str(MESSAGE_REQUIRED[MessageKind.NOTE]))
+    note = _message_once(
+        key=idempotency_key,
         declaration=declaration,
         kind=MessageKind.NOTE,
-        author=by,
+        by=by,
         body=body.strip(),
-        created_at=timezone.now(),
-        author_organisation=_author_organisation(by),
+        question=None,
+        insert=lambda: Message.objects.create(
+            declaration=declaration,
+            kind=MessageKind.NOTE,
+            author=by,
+            body=body.strip(),
+            created_at=timezone.now(),
+            author_organisation=_author_organisation(by),
+            idempotency_key=idempotency_key or None,
+        ),
     )
+    if not note.just_created:
+        return note
     audit_record(actor=by, action="case.note", obj=declaration, request=request, data={"message": note.pk})
     return note
 

@@ -232,6 +232,7 @@ class Message(models.Model):
     question = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="answers")
     answer_due_at = models.DateTimeField(_("réponse attendue avant"), null=True, blank=True)
     answered_at = models.DateTimeField(_("répondue le"), null=True, blank=True)
+    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -241,3 +242,20 @@ class Message(models.Model):
                 condition=~Q(kind="answer") | Q(question__isnull=False), name="message_answer_has_question"
             ),
         ]
+
+
+class KeyedAction(models.Model):
+    """A write that adds no row of its own (a case's transition, an assignment, a quick alert's completion…),
+    done under an idempotency key: the key is recorded here, in the write's transaction, so that the same key
+    again is known for what it did (``handling.keyed_action``)."""
+
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    declaration = models.ForeignKey("declarations.Declaration", on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(_("action"), max_length=20)
+    fingerprint = models.CharField(max_length=64, help_text=_("Empreinte SHA-256 des paramètres de l'action."))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("faite le"))
+
+    class Meta:
+        verbose_name = _("action sous clé d'idempotence")
+        verbose_name_plural = _("actions sous clé d'idempotence")

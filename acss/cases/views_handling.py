@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from acss.accounts.models import OrganisationKind
+from acss.core.idempotency import IdempotencyConflictError, scoped_key
 from acss.declarations.models import Declaration
 from acss.declarations.selectors import declaration_get_visible
 
@@ -87,6 +88,8 @@ def action_done_message(action: str, data: dict) -> str:
 @require_POST
 def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
     declaration = declaration_get_visible(user=request.user, reference=reference)
+    if action not in ACTION_DONE and action not in ("assign", "merge", "escalate"):
+        raise Http404("unknown action")
     case = declaration.case
     user = request.user
     form = None
@@ -98,7 +101,10 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
             messages.error(request, _("Action non enregistrée : corrigez les champs signalés."))
             return _back(reference)
     data = form.cleaned_data if form is not None else {}
-    try:
+    if action == "merge":
+        data = {**data, "into": declaration_get_visible(user=user, reference=data["into"].strip().upper())}
+
+    def run() -> None:
         if action == "take":
             handling.case_take(case=case, by=user, request=request)
         elif action == "assign":
@@ -112,21 +118,25 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
         elif action == "out_of_scope":
             handling.case_out_of_scope(case=case, by=user, reason=data["reason"], request=request)
         elif action == "merge":
-            into = declaration_get_visible(user=user, reference=data["into"].strip().upper())
-            handling.case_merge(case=case, by=user, into=into, request=request)
-            data = {**data, "into": into.reference}
+            handling.case_merge(case=case, by=user, into=data["into"], request=request)
         elif action == "escalate":
             handling.case_escalate(case=case, by=user, request=request, **data)
         elif action == "resolved":
             handling.case_structure_resolved(declaration=declaration, by=user, request=request)
-        else:
-            raise Http404("unknown action")
-    except Http404:
-        raise
+
+    # A double click or a page sent again does the action once, and says it is done.
+    key = scoped_key(kind=f"act-{action}", user_pk=user.pk, key=request.POST.get("submission_key"))
+    try:
+        handling.keyed_action(key=key, declaration=declaration, action=action, by=user, params=data, run=run)
     except handling.HandlingError as exc:
         _keep(request, reference, action)
         messages.error(request, str(exc))
         return _back(reference)
+    except IdempotencyConflictError:  # back in the browser, the form changed and sent again
+        messages.error(request, _("Ce formulaire a déjà servi pour une autre action : rien n'a été fait cette fois."))
+        return _back(reference)
+    if action == "merge":
+        data = {**data, "into": data["into"].reference}
     messages.success(request, action_done_message(action, data))
     return _back(reference)
 
@@ -140,27 +150,42 @@ def message_post(request: HttpRequest, reference: str) -> HttpResponse:
     action = f"message-{kind}-{request.POST.get('question', '')}"
     if not form.is_valid():
         _keep(request, reference, action)
-        messages.error(request, _("Message non envoyé : il est vide."))
+        messages.error(request, str(handling.MESSAGE_REQUIRED.get(kind, _("Message non envoyé : il est vide."))))
         return _back(reference)
     body = form.cleaned_data["body"]
+    key = scoped_key(kind="message", user_pk=request.user.pk, key=request.POST.get("submission_key"))
     question = None
     try:
         if kind == MessageKind.QUESTION:
-            handling.question_ask(declaration=declaration, by=request.user, body=body, request=request)
+            handling.question_ask(
+                declaration=declaration, by=request.user, body=body, idempotency_key=key, request=request
+            )
         elif kind == MessageKind.NOTE:
-            handling.note_add(declaration=declaration, by=request.user, body=body, request=request)
+            handling.note_add(declaration=declaration, by=request.user, body=body, idempotency_key=key, request=request)
         elif kind == MessageKind.ANSWER:
             question = Message.objects.filter(
                 pk=request.POST.get("question"), declaration=declaration, kind=MessageKind.QUESTION
             ).first()
             if question is None:
                 raise Http404("no such question")
-            handling.question_answer(question=question, by=request.user, body=body, request=request)
+            handling.question_answer(
+                question=question, by=request.user, body=body, idempotency_key=key, request=request
+            )
         else:
             raise Http404("unknown kind")
     except handling.HandlingError as exc:
         _keep(request, reference, action)
         messages.error(request, str(exc))
+        return _back(reference)
+    except IdempotencyConflictError:  # the page sent again with another text (back in the browser)
+        _keep(request, reference, action)
+        messages.error(
+            request,
+            _(
+                "Ce formulaire a déjà servi pour un autre message : rien n'a été envoyé cette fois. Relisez les "
+                "échanges, puis envoyez de nouveau s'il s'agit bien d'un nouveau message."
+            ),
+        )
         return _back(reference)
     messages.success(request, message_sent(kind, question if kind == MessageKind.ANSWER else None))
     return _back(reference)

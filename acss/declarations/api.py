@@ -2,7 +2,7 @@
 the very forms the pages use (``forms.validate_declaration``), so the messages are the same.
 
 Writes accept an ``Idempotency-Key`` header: the same key hands back what the first request created (201, then
-200). A complement or a situation update is handed back only for the same declaration and the same content; the
+200); a quick alert's completion sent again under its key answers 200 with the completed declaration. A complement or a situation update is handed back only for the same declaration and the same content; the
 key reused for anything else is a 409 (``acss.core.idempotency``).
 """
 
@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -25,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from acss.accounts.selectors import actor_for
+from acss.cases.models import KeyedAction
 from acss.core.api import ErrorSerializer, FormDataParser, JSONObjectParser, form_input, form_request_serializer
 from acss.core.audit import audit_record
 from acss.core.calendars import zone_of
@@ -68,6 +70,17 @@ IDEMPOTENCY_ON_DECLARATION = OpenApiParameter(
     "Renvoyée pour la même déclaration avec le même contenu (double envoi, nouvel essai après une coupure), elle "
     "donne ce qui a déjà été ajouté (200, même id) au lieu de l'ajouter une deuxième fois ; pour une autre "
     "déclaration ou un autre contenu, elle est refusée (409) et rien n'est ajouté.",
+)
+
+IDEMPOTENCY_ON_COMPLETION = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Facultatif, conseillé (un UUID par exemple). Renvoyée pour la même déclaration par la même "
+    "personne (double envoi, nouvel essai après une coupure), elle donne la déclaration déjà complétée (200) au "
+    "lieu d'un refus ; le corps de ce nouvel envoi n'est alors pas relu. Pour une autre déclaration, elle est "
+    "refusée (409).",
 )
 
 # --------------------------------------------------------------------------------------------------
@@ -386,6 +399,61 @@ class SituationAPI(APIView):
             **form.cleaned_data,
         )
         return _added(update)
+
+
+class CompletionAPI(APIView):
+    """A quick alert completed once, with the fields of a whole declaration: the page's five steps, validated
+    together, the structure being the alert's. What the alert said stays as it was."""
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_ON_COMPLETION],
+        request=DeclarationInput,
+        responses={
+            201: OpenApiResponse(SubmittedSerializer, description="Première alerte complétée."),
+            200: OpenApiResponse(
+                SubmittedSerializer,
+                description="Nouvel essai avec l'Idempotency-Key de la complétion : la déclaration déjà complétée.",
+            ),
+            400: SUBMITTED[400],
+            404: OpenApiResponse(ErrorSerializer, description=NOT_WRITABLE),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="La déclaration est déjà complète (« detail » : « Cette déclaration est déjà complète : "
+                "ajoutez plutôt un complément. »), ou cette Idempotency-Key a déjà servi pour une autre requête : "
+                "rien n'est modifié.",
+            ),
+        },
+        summary="Compléter une première alerte",
+        description="Les champs d'une déclaration entière, validés par les cinq étapes du formulaire en ligne : "
+        "mêmes règles, mêmes messages. « structure » est celle de l'alerte (une autre est refusée). Les champs de "
+        "l'alerte elle-même (« ce qui se passe », « depuis », impact, téléphone de rappel, incident majeur) ne "
+        "changent pas. Une seule complétion : la suite s'ajoute en compléments.",
+    )
+    def post(self, request, reference):
+        declaration = declaration_get_writable(user=request.user, reference=reference)
+        key = _key(request, "api-completion")
+        cleaned: dict = {}
+        if not (key and KeyedAction.objects.filter(idempotency_key=key).exists()):  # a retry: not read again
+            if not declaration.is_quick_alert_pending:
+                return _already_complete()
+            data, type_errors = form_input(request.data, STEPS)
+            structures = structures_for_declaring(user=request.user).filter(pk=declaration.structure_id)
+            tz = zone_of(declaration.structure)
+            cleaned, errors = validate_declaration(data, structures=structures, tz=tz)
+            if errors or type_errors:
+                return _errors({**errors, **type_errors})
+        try:
+            completed = services.declaration_complete(
+                declaration=declaration, user=request.user, cleaned=cleaned, idempotency_key=key, request=request
+            )
+        except ValidationError as exc:
+            return _already_complete(exc.messages[0])
+        return _submitted(request, completed)
+
+
+def _already_complete(message: str | None = None) -> Response:
+    detail = message or _("Cette déclaration est déjà complète : ajoutez plutôt un complément.")
+    return Response({"detail": detail}, status=status.HTTP_409_CONFLICT)
 
 
 class MeSerializer(serializers.Serializer):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acss.accounts.models import Structure, User
-from acss.cases.handling import case_open, case_refresh_provisional
+from acss.cases.handling import case_open, case_refresh_provisional, keyed_action
 from acss.core.audit import audit_record
 from acss.core.idempotency import create_once
 from acss.core.tasks import enqueue_on_commit
@@ -249,12 +249,46 @@ def declaration_submit(
 
 @transaction.atomic
 def declaration_complete(
-    *, declaration: Declaration, user: User, cleaned: dict, draft: DeclarationDraft | None = None, request=None
+    *,
+    declaration: Declaration,
+    user: User,
+    cleaned: dict,
+    draft: DeclarationDraft | None = None,
+    idempotency_key: str | None = None,
+    request=None,
 ) -> Declaration:
-    """Complete a quick alert once. What the alert said stays as it was; a second completion is refused."""
+    """Complete a quick alert once. What the alert said stays as it was; a second completion is refused.
+
+    The same completion sent again is handed back, not refused: the same draft (the pages), or the same
+    idempotency key for the same declaration (the API; ``just_created`` false then, and the content of the retry
+    is not compared with the first, as for a declaration). A key already used on another declaration is an
+    ``IdempotencyConflictError``."""
+    done: dict[str, Declaration] = {}
+
+    def run() -> None:
+        done["declaration"] = _complete(
+            declaration=declaration, user=user, cleaned=cleaned, draft=draft, request=request
+        )
+
+    created = keyed_action(
+        key=idempotency_key,
+        declaration=declaration,
+        action="completion",
+        by=user,
+        params={},
+        run=run,
+        refusals=(ValidationError,),
+    )
+    completed = done.get("declaration") or Declaration.objects.get(pk=declaration.pk)
+    completed.just_created = created and getattr(completed, "just_created", False)
+    return completed
+
+
+def _complete(*, declaration: Declaration, user: User, cleaned: dict, draft, request) -> Declaration:
     declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
     if declaration.completed_at is not None:
         if draft is not None and draft.submitted_id == declaration.pk:
+            declaration.just_created = False
             return declaration  # the same completion sent twice
         raise ValidationError(_("Cette déclaration est déjà complète : ajoutez plutôt un complément."))
     if cleaned.get("structure") and cleaned["structure"].pk != declaration.structure_id:
@@ -272,6 +306,7 @@ def declaration_complete(
     audit_record(actor=user, action="declaration.completed", obj=declaration, request=request)
     enqueue_on_commit(route_declaration, declaration.pk)  # new facts may add suggestions or on-call alerts
     enqueue_on_commit(route_completion, declaration.pk)  # what was added, to those informed; its acknowledgement
+    declaration.just_created = True
     return declaration
 
 

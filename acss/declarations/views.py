@@ -158,6 +158,7 @@ def declaration_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "handling": handling,
             "forms": forms,
             "kept": kept,
+            "submission_key": uuid.uuid4().hex,  # the thread's forms: a message sent twice is written once
         },
     )
 
