@@ -522,6 +522,15 @@ WRITES: dict[str, Write] = {
         lambda ctx: {"kind": "new_fact", "body": "Les sauvegardes sont intactes."},
         api=True,
     ),
+    # The world's declaration of A is a first alert until completed: completing it through the API.
+    "api:completion": Write(
+        "api:completion",
+        api(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 404)),
+        WRITES_DECL_A,
+        ref_a,
+        lambda ctx: api_payload(ctx.world.structure_a),
+        api=True,
+    ),
     "api:situation": Write(
         "api:situation",
         api(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 404)),
