@@ -185,7 +185,7 @@ def test_password_reset_does_not_reveal_unknown_addresses(client, world):
 
 @pytest.fixture
 def demo(db):
-    from acss.accounts.demo import load_demo
+    from acss.portal.demo import load_demo
 
     return load_demo()
 
@@ -206,8 +206,8 @@ def test_every_demo_login_works_staff_with_their_second_factor(client, demo):
 
 
 def test_load_demo_is_idempotent_and_covers_the_territory(demo):
-    from acss.accounts.demo import load_demo
     from acss.accounts.models import Structure, User
+    from acss.portal.demo import load_demo
 
     counts = (User.objects.count(), Structure.objects.count())
     load_demo()
