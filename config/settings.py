@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "acss.declarations",
     "acss.cases",
     "acss.veille",
+    "acss.portal",
 ]
 
 MIDDLEWARE = [
@@ -122,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "acss.core.context_processors.platform",
+                "acss.portal.context_processors.navigation",
             ],
         },
     }
@@ -152,8 +154,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
-LOGOUT_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "portal:home"
 PASSWORD_RESET_TIMEOUT = 3600
 
 # Lock-out after repeated failures (django-axes): per account and address.

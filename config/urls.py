@@ -26,6 +26,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", include("acss.portal.urls")),
     path("", include("acss.core.urls")),
     path("", include("acss.accounts.urls")),
     path("", include("acss.declarations.urls")),

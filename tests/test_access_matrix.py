@@ -80,8 +80,8 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {
-    "core:home": Rule(everyone(200)),
-    "core:dashboard": Rule(login_then(200)),
+    "portal:home": Rule(everyone(200)),
+    "portal:dashboard": Rule(login_then(200)),
     "core:legal_notice": Rule(everyone(200)),
     "core:personal_data": Rule(everyone(200)),
     "core:accessibility": Rule(everyone(200)),

@@ -173,7 +173,7 @@ def site(browser, live_server) -> str:
 @pytest.fixture
 def demo(site) -> None:
     """The demo structures, people (staff enrolled in TOTP) and declarations."""
-    from acss.accounts.demo import load_demo
+    from acss.portal.demo import load_demo
 
     load_demo()
 

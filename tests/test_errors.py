@@ -26,7 +26,7 @@ def assert_dsfr_error_page(response, status: int, title: str) -> str:
     assert '<p class="fr-text--lead fr-mb-3w">' in html
     for layout in ("fr-container", "fr-my-7w", "fr-grid-row--center", "fr-header", "fr-footer"):
         assert layout in html, layout
-    assert f'class="fr-btn" href="{reverse("core:home")}"' in html
+    assert f'class="fr-btn" href="{reverse("portal:home")}"' in html
     assert f'href="{reverse("core:contact")}"' in html
     # Nothing of Django's technical pages: no route list, no traceback, no settings.
     for technical in ("URLconf", "Traceback", "urlpatterns", "DEBUG = True", "Request Method"):

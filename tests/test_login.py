@@ -32,7 +32,7 @@ def current_code(user) -> str:
 def test_a_declarant_logs_in_with_a_password(client, world):
     response = post_login(client, "declarant@a.test")
     assert response.status_code == 302
-    assert client.get(reverse("core:dashboard")).status_code == 200
+    assert client.get(reverse("portal:dashboard")).status_code == 200
     assert AuditEvent.objects.filter(action="auth.login", actor=world.personas["declarant_a"]).exists()
 
 
@@ -48,7 +48,7 @@ def test_lock_out_after_repeated_failures_even_with_the_right_password(client, w
     response = post_login(client, "declarant@a.test")
     assert response.status_code == 429
     assert "temporairement bloqué" in response.content.decode()
-    assert client.get(reverse("core:dashboard")).status_code == 302  # not logged in
+    assert client.get(reverse("portal:dashboard")).status_code == 302  # not logged in
 
 
 def test_the_lock_out_is_per_account(client, world, settings):
@@ -92,7 +92,7 @@ def test_an_off_site_next_is_dropped_at_the_password_and_at_the_code(client, wor
     landed = client.post(
         reverse("accounts:otp_verify"), {"token": current_code(analyst), "next": "https://evil.example/"}
     )
-    assert landed.url == reverse("core:dashboard")
+    assert landed.url == reverse("portal:dashboard")
 
 
 def test_a_declarant_goes_straight_to_next(client, world):
@@ -104,7 +104,7 @@ def test_a_password_alone_opens_no_protected_page_to_staff(client, world):
     analyst = world.personas["analyst"]
     post_login(client, analyst.email)
     for url in (
-        reverse("core:dashboard"),
+        reverse("portal:dashboard"),
         reverse("declarations:list"),
         reverse("declarations:detail", args=[world.decl_a.reference]),
         reverse("cases:queue"),
@@ -155,13 +155,13 @@ def test_staff_without_a_device_enrol_at_login(client, world):
     assert response.url == f"{reverse('accounts:otp_setup')}?next=%2Fdeclarations%2F"
     page = client.get(response.url)
     assert b"<svg" in page.content  # the QR code, inline SVG (no script, no style attribute)
-    assert client.get(reverse("core:dashboard")).url.startswith(reverse("accounts:otp_setup"))
+    assert client.get(reverse("portal:dashboard")).url.startswith(reverse("accounts:otp_setup"))
     device = TOTPDevice.objects.get(user=ars, confirmed=False)
     code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
     enrolled = client.post(response.url, {"token": code, "next": "/declarations/"})
     assert enrolled.url == "/declarations/"
     assert TOTPDevice.objects.get(user=ars).confirmed
-    assert client.get(reverse("core:dashboard")).status_code == 200
+    assert client.get(reverse("portal:dashboard")).status_code == 200
     assert AuditEvent.objects.filter(actor=ars, action="auth.second_factor_enrolled").exists()
 
 
@@ -185,7 +185,7 @@ def test_password_reset_does_not_reveal_unknown_addresses(client, world):
 
 @pytest.fixture
 def demo(db):
-    from acss.accounts.demo import load_demo
+    from acss.portal.demo import load_demo
 
     return load_demo()
 
@@ -201,13 +201,13 @@ def test_every_demo_login_works_staff_with_their_second_factor(client, demo):
         if login.totp_secret:
             assert response.url.startswith(reverse("accounts:otp_verify")), login.email
             client.post(response.url, {"token": demo_totp_code(login.email)})
-        response = client.get(reverse("core:dashboard"))
+        response = client.get(reverse("portal:dashboard"))
         assert response.status_code == 200, login.email
 
 
 def test_load_demo_is_idempotent_and_covers_the_territory(demo):
-    from acss.accounts.demo import load_demo
     from acss.accounts.models import Structure, User
+    from acss.portal.demo import load_demo
 
     counts = (User.objects.count(), Structure.objects.count())
     load_demo()

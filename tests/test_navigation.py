@@ -51,9 +51,9 @@ def menus_of(html: str) -> dict[str, list[tuple[str, str]]]:
 @pytest.mark.parametrize(
     ("persona", "path", "page", "menu"),
     [
-        ("anonymous", "core:home", "Accueil", None),
+        ("anonymous", "portal:home", "Accueil", None),
         ("anonymous", "core:contact", "Contact et urgence", None),
-        ("declarant_a", "core:dashboard", "Mon espace", None),
+        ("declarant_a", "portal:dashboard", "Mon espace", None),
         ("declarant_a", "declarations:quick_alert", "Envoyer une première alerte", "Déclarer"),
         ("declarant_a", "declarations:start", "Déclarer un incident", "Déclarer"),
         ("declarant_a", "declarations:list", "Déclarations", None),
@@ -88,7 +88,7 @@ def test_pages_under_a_declaration_or_a_sheet_keep_their_item_current(world):
 
 
 def test_the_quick_alert_is_under_declarer(world):
-    menus = menus_of(world.client("declarant_a").get(reverse("core:dashboard")).content.decode())
+    menus = menus_of(world.client("declarant_a").get(reverse("portal:dashboard")).content.decode())
     assert menus["Déclarer"] == [
         ("Envoyer une première alerte", reverse("declarations:quick_alert")),
         ("Déclarer un incident", reverse("declarations:start")),
@@ -111,7 +111,7 @@ def test_the_quick_alert_is_under_declarer(world):
     ],
 )
 def test_declarer_is_offered_only_to_the_people_of_a_verified_structure(world, persona, declares):
-    html = world.client(persona).get(reverse("core:home")).content.decode()
+    html = world.client(persona).get(reverse("portal:home")).content.decode()
     labels = [text(e) for e in elements(nav_of(html)) if e.name in ("a", "button")]
     assert ("Déclarer" in labels) is declares
     for label in DECLARER:
@@ -121,21 +121,21 @@ def test_declarer_is_offered_only_to_the_people_of_a_verified_structure(world, p
 def test_declarer_goes_away_with_the_structure_verification(world):
     world.structure_a.verification = "pending"
     world.structure_a.save()
-    html = world.client("declarant_a").get(reverse("core:home")).content.decode()
+    html = world.client("declarant_a").get(reverse("portal:home")).content.decode()
     assert "Déclarer" not in menus_of(html)
     declarations = world.client("declarant_a").get(reverse("declarations:list")).content.decode()
     assert "Déclarer un incident" not in declarations
 
 
 def test_the_staff_navigation_groups_the_cell_pages(world):
-    analyst = menus_of(world.client("analyst").get(reverse("core:home")).content.decode())
+    analyst = menus_of(world.client("analyst").get(reverse("portal:home")).content.decode())
     assert [label for label, _ in analyst["Cellule ACSS"]] == [
         "File des dossiers",
         "Tableau régional",
         "Veille",
         "Inscriptions à vérifier",
     ]
-    assert menus_of(world.client("ars_idf").get(reverse("core:home")).content.decode()) == {}
+    assert menus_of(world.client("ars_idf").get(reverse("portal:home")).content.decode()) == {}
 
 
 def test_the_list_offers_to_declare_or_to_record_on_behalf(world):
@@ -161,7 +161,7 @@ def test_mon_espace_lists_the_questions_waiting_for_an_answer(world):
     handling.question_answer(question=answered, by=world.personas["declarant_a"], body="Oui")
     question = Message.objects.get(body__startswith="Les sauvegardes")
 
-    html = world.client("declarant_a").get(reverse("core:dashboard")).content.decode()
+    html = world.client("declarant_a").get(reverse("portal:dashboard")).content.decode()
     section = find_id(page_tree(html), "questions-titre")
     assert section is not None
     rows = [text(tr) for tr in elements(page_tree(html), "tr") if "ACSS-" in text(tr)]
@@ -173,7 +173,7 @@ def test_mon_espace_lists_the_questions_waiting_for_an_answer(world):
     assert f'href="{reverse("declarations:detail", args=[world.decl_a.reference])}#traitement"' in html
     assert "Question pour Strasbourg" not in html and "Question déjà répondue" not in html
 
-    group = world.client("group_officer").get(reverse("core:dashboard")).content.decode()  # acts for A and C
+    group = world.client("group_officer").get(reverse("portal:dashboard")).content.decode()  # acts for A and C
     assert "Les sauvegardes hors ligne" in group and "Le standard répond-il ?" in group
     assert "Question pour Strasbourg" not in group
 
@@ -181,15 +181,15 @@ def test_mon_espace_lists_the_questions_waiting_for_an_answer(world):
 def test_an_overdue_question_is_flagged(world):
     handling.question_ask(declaration=world.decl_a, by=world.personas["analyst"], body="Où en êtes-vous ?")
     Message.objects.filter(kind="question").update(answer_due_at=timezone.now() - timedelta(hours=1))
-    html = world.client("declarant_a").get(reverse("core:dashboard")).content.decode()
+    html = world.client("declarant_a").get(reverse("portal:dashboard")).content.decode()
     assert "Délai dépassé" in html
 
 
 def test_mon_espace_without_questions_and_for_staff(world):
-    html = world.client("declarant_a").get(reverse("core:dashboard")).content.decode()
+    html = world.client("declarant_a").get(reverse("portal:dashboard")).content.decode()
     assert "Aucune question n'attend votre réponse." in html
     handling.case_assign(case=world.decl_b.case, analyst=world.personas["analyst"], by=world.personas["analyst"])
-    staff = world.client("analyst").get(reverse("core:dashboard")).content.decode()
+    staff = world.client("analyst").get(reverse("portal:dashboard")).content.decode()
     assert "Questions en attente de votre réponse" not in staff  # staff do not answer questions
     assert "Dossiers qui me sont assignés" in staff and world.decl_b.reference in staff
     assert world.decl_a.reference not in staff

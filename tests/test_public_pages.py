@@ -197,11 +197,11 @@ def test_the_cookies_listed_are_the_cookies_the_site_sets(client, world):
         seen.update(response.cookies.keys())
         return response
 
-    for route in ("core:home", "accounts:login", "accounts:register", "cases:sheet_list", *PAGES):
+    for route in ("portal:home", "accounts:login", "accounts:register", "cases:sheet_list", *PAGES):
         visit("get", reverse(route))
     visit("post", reverse("accounts:login"), {"username": "declarant@a.test", "password": "mauvais"})
     visit("post", reverse("accounts:login"), {"username": "declarant@a.test", "password": PASSWORD})
-    visit("get", reverse("core:dashboard"))
+    visit("get", reverse("portal:dashboard"))
     visit("get", reverse("declarations:detail", args=[world.decl_a.reference]))
     visit("post", reverse("accounts:logout"))
     analyst = world.personas["analyst"]
@@ -212,7 +212,7 @@ def test_the_cookies_listed_are_the_cookies_the_site_sets(client, world):
     visit("get", to_code.url)
     code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
     visit("post", to_code.url, {"token": code, "next": "/espace/"})
-    for route in ("core:dashboard", "cases:queue", "veille:list"):
+    for route in ("portal:dashboard", "cases:queue", "veille:list"):
         visit("get", reverse(route))
     visit("post", reverse("accounts:logout"))
 

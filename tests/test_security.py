@@ -11,7 +11,7 @@ from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [
-    "core:home",
+    "portal:home",
     "core:legal_notice",
     "core:personal_data",
     "core:accessibility",

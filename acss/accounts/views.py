@@ -37,7 +37,7 @@ from .models import AccessRequest
 from .selectors import actor_for, structure_get_managed, structure_list_pending, structure_list_visible
 
 
-def _safe_next(request: HttpRequest, default: str = "core:dashboard") -> str:
+def _safe_next(request: HttpRequest, default: str = "portal:dashboard") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
@@ -72,7 +72,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
         audit_record(actor=request.user, action="auth.logout", request=request)
     logout(request)
     messages.info(request, _("Vous êtes déconnecté."))
-    return redirect("core:home")
+    return redirect("portal:home")
 
 
 @login_required
@@ -266,7 +266,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(
             request, _("Vous pouvez désormais déclarer pour %(name)s.") % {"name": invitation.structure.name}
         )
-        return redirect("core:dashboard")
+        return redirect("portal:dashboard")
     return render(
         request,
         "accounts/invitation_accept.html",

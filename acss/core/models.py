@@ -1,5 +1,6 @@
 """Reference data of the territory and of the incident vocabulary, and the audit trail."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -108,7 +109,12 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(_("date"), db_index=True)
     actor = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     actor_label = models.CharField(_("auteur"), max_length=254, help_text=_("Figé au moment de l'événement."))
     action = models.CharField(_("action"), max_length=80, db_index=True)

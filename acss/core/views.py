@@ -1,15 +1,7 @@
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
-
-from acss.accounts.selectors import actor_for, structure_list_for_user, structure_list_pending
-
-
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"title": _("Accueil")})
 
 
 @require_safe
@@ -51,24 +43,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
-
-
-@login_required
-@require_safe
-def dashboard(request: HttpRequest) -> HttpResponse:
-    from acss.cases.selectors_handling import cases_assigned_to, questions_awaiting_answer
-
-    actor = actor_for(request.user)
-    context = {
-        "title": _("Mon espace"),
-        "actor": actor,
-        "questions": questions_awaiting_answer(user=request.user)[:50],
-        "assigned": cases_assigned_to(user=request.user)[:50],
-        "structures": structure_list_for_user(user=request.user),
-        "pending_structures": structure_list_pending(user=request.user)[:20],
-        "memberships": request.user.memberships.select_related("organisation").order_by("organisation__name"),
-    }
-    return render(request, "core/dashboard.html", context)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -34,7 +34,7 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from acss.accounts.demo import load_demo
+from acss.portal.demo import load_demo
 from acss.accounts.models import Structure, User
 from acss.cases.models import Case, CaseState, OPEN_STATES
 from acss.core.models import IncidentCategory

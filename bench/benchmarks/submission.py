@@ -19,7 +19,7 @@ from bench.server import ServerSpec
 
 SETTINGS = "config.settings"
 SETUP = """
-from acss.accounts.demo import load_demo
+from acss.portal.demo import load_demo
 from acss.accounts.models import User
 from rest_framework.authtoken.models import Token
 load_demo()

@@ -3,9 +3,9 @@
     {% extends "email/base.txt" %}{% load i18n acss_mail %}
     {% block body %}{% blocktranslate with de_name=d.structure|de_structure %}La déclaration {{ de_name }}…
     {{ d.submitted_at|date_fr:d.structure }}   → vendredi 20 novembre 2026 à 3 h 00 (heure de Paris, UTC+1)
-    {{ question|asker }}                       → la cellule ACSS / l'ARS Île-de-France
 
-``email/base.txt`` writes the greeting, the body block and ``{% mail_signature %}``.
+``email/base.txt`` writes the greeting, the body block and ``{% mail_signature %}``. Who asks a question of a
+case (``{{ question|asker }}``) is in ``{% load accounts_mail %}``: it knows the kinds of organisations.
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from typing import Any
 
 from django import template
 from django.conf import settings
-from django.utils.translation import gettext as _
 
-from acss.accounts.models import OrganisationKind
 from acss.core.french import date_en_toutes_lettres, de_organisation, organisation_avec_article
 
 register = template.Library()
@@ -49,12 +47,3 @@ def date_fr(value: Any, zone: Any = None) -> str:
     if not hasattr(value, "astimezone"):
         return ""
     return date_en_toutes_lettres(value, zone)
-
-
-@register.filter
-def asker(question: Any) -> str:
-    """Who asks a question of the thread: « la cellule ACSS » or the ARS with its article."""
-    organisation = getattr(question, "author_organisation", None)
-    if organisation is None or organisation.kind == OrganisationKind.ACSS:
-        return _("la cellule ACSS")
-    return organisation_avec_article(organisation)

@@ -1,11 +1,12 @@
-"""Enqueue the handling's periodic tasks: ``manage.py acss_scheduler [--once] [--interval 60]``.
+"""Enqueue the periodic tasks of every application: ``manage.py acss_scheduler [--once] [--interval 60]``.
 
 A small loop, one tick every ``--interval`` seconds. Each tick first takes up, itself, what workers that died
 left in flight (``reclaim_expired_leases``: tasks RUNNING and notifications "sending" past their lease) — in
 this process rather than through the queue it repairs — then enqueues the reminders, the retry of pending
 notifications, the escalation of on-call alerts and the watch's import for the workers (``manage.py db_worker``).
 Several schedulers may run on several machines: reclaiming is made of conditional updates, enqueuing twice is
-harmless, the tasks deduplicate. SIGTERM or SIGINT stops the loop between two ticks.
+harmless, the tasks deduplicate. SIGTERM or SIGINT stops the loop between two ticks. The command sits in the
+portal, the top layer, because it gathers the tasks of the incidents and of the watch.
 """
 
 from __future__ import annotations

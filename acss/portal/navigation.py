@@ -48,9 +48,9 @@ def _link(label: str, view: str, *, also: tuple[str, ...] = (), namespaces: tupl
 def navigation_items(user) -> list[NavItem]:
     """What the person may go to, in order; nothing marked current."""
     actor = actor_for(user)
-    items: list[NavItem] = [_link(_("Accueil"), "core:home")]
+    items: list[NavItem] = [_link(_("Accueil"), "portal:home")]
     if user is not None and user.is_authenticated:
-        items.append(_link(_("Mon espace"), "core:dashboard", also=("accounts:structure_detail", "accounts:invite")))
+        items.append(_link(_("Mon espace"), "portal:dashboard", also=("accounts:structure_detail", "accounts:invite")))
         if actor.is_declarant:
             items.append(
                 NavMenu(

@@ -1,0 +1,21 @@
+"""The demonstration's data, layer by layer: accounts (structures, people, second factors), then incidents.
+
+Idempotent: running it twice changes nothing. ``manage.py load_demo`` refuses unless DEBUG or ACSS_DEMO is on, or
+``--force`` is given.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from acss.accounts.demo import DEMO_PASSWORD, DemoLogin, load_demo_accounts
+from acss.declarations.demo import load_demo_declarations
+
+__all__ = ["DEMO_PASSWORD", "load_demo"]
+
+
+@transaction.atomic
+def load_demo() -> list[DemoLogin]:
+    accounts = load_demo_accounts()
+    load_demo_declarations(structures=accounts.structures, analyst=accounts.analyst)
+    return accounts.logins
