@@ -111,7 +111,9 @@ def test_the_cell_clock_pauses_while_a_question_is_open(world):
     monday_10 = at_paris(2026, 11, 23, 10, 0)
     Case.objects.filter(pk=case.pk).update(qualification_due_at=at_paris(2026, 11, 23, 14, 0))  # 4 h left
     with mock.patch("django.utils.timezone.now", return_value=monday_10):
-        question = handling.question_ask(declaration=world.decl_a, by=world.personas["analyst"], body="Sauvegardes ?")
+        question = handling.question_ask(
+            declaration=world.decl_a, by=world.personas["analyst"], body="Sauvegardes ?"
+        ).row
     case.refresh_from_db()
     assert case.waiting_since == monday_10 and case.qualification_due_at is None
     assert case.paused_remaining == timedelta(hours=4)
@@ -127,8 +129,8 @@ def test_the_cell_clock_pauses_while_a_question_is_open(world):
 
 def test_the_clock_restarts_only_when_every_question_is_answered(world):
     analyst, declarant = world.personas["analyst"], world.personas["declarant_a"]
-    q1 = handling.question_ask(declaration=world.decl_a, by=analyst, body="Un ?")
-    q2 = handling.question_ask(declaration=world.decl_a, by=world.personas["ars_idf"], body="Deux ?")
+    q1 = handling.question_ask(declaration=world.decl_a, by=analyst, body="Un ?").row
+    q2 = handling.question_ask(declaration=world.decl_a, by=world.personas["ars_idf"], body="Deux ?").row
     handling.question_answer(question=q1, by=declarant, body="Un.")
     assert Case.objects.get(pk=world.decl_a.case.pk).waiting_since is not None
     handling.question_answer(question=q2, by=declarant, body="Deux.")
@@ -188,7 +190,7 @@ def test_each_service_writes_an_audit_event(world):
         sanitary_impact_confirmed=False,
     )
     handling.case_escalate(case=case, by=analyst, authority_code="anssi", reason="OSE")
-    q = handling.question_ask(declaration=world.decl_a, by=analyst, body="?")
+    q = handling.question_ask(declaration=world.decl_a, by=analyst, body="?").row
     handling.question_answer(question=q, by=declarant, body="!")
     handling.note_add(declaration=world.decl_a, by=analyst, body="n")
     handling.case_structure_resolved(declaration=world.decl_a, by=declarant)

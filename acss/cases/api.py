@@ -459,11 +459,11 @@ class MessageListAPI(APIView):
         key = scoped_key(kind="api-msg", user_pk=request.user.pk, key=request.headers.get("Idempotency-Key"))
         try:
             if data["kind"] == MessageKind.QUESTION:
-                created = handling.question_ask(
+                written = handling.question_ask(
                     declaration=declaration, by=request.user, body=data["body"], idempotency_key=key, request=request
                 )
             elif data["kind"] == MessageKind.NOTE:
-                created = handling.note_add(
+                written = handling.note_add(
                     declaration=declaration, by=request.user, body=data["body"], idempotency_key=key, request=request
                 )
             else:
@@ -472,16 +472,16 @@ class MessageListAPI(APIView):
                 ).first()
                 if question is None:
                     return _errors({"question": [_("Cette question n'existe pas sur cette déclaration.")]})
-                created = handling.question_answer(
+                written = handling.question_answer(
                     question=question, by=request.user, body=data["body"], idempotency_key=key, request=request
                 )
         except handling.HandlingError as exc:
             return _errors({"__all__": [str(exc)]})
-        code = status.HTTP_201_CREATED if created.just_created else status.HTTP_200_OK
-        created = Message.objects.select_related("author", "author_organisation", "declaration__structure").get(
-            pk=created.pk
+        code = status.HTTP_201_CREATED if written.created else status.HTTP_200_OK
+        message = Message.objects.select_related("author", "author_organisation", "declaration__structure").get(
+            pk=written.row.pk
         )
-        return Response(MessageSerializer(_message_data(created)).data, status=code)
+        return Response(MessageSerializer(_message_data(message)).data, status=code)
 
 
 # --------------------------------------------------------------------------------------------------

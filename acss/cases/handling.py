@@ -29,7 +29,7 @@ from acss.accounts.selectors import actor_for
 from acss.core.audit import audit_record
 from acss.core.calendars import cell_calendar, structure_calendar
 from acss.core.french import de_organisation
-from acss.core.idempotency import IdempotencyConflictError, create_once
+from acss.core.idempotency import IdempotencyConflictError, Written, create_once
 from acss.core.models import IncidentCategory
 from acss.core.tasks import send_mail_on_commit
 from acss.declarations.models import Declaration, Escalation
@@ -372,27 +372,27 @@ def _author_organisation(user: User) -> Organisation | None:
     return None
 
 
-def _message_once(*, key: str | None, declaration: Declaration, kind: str, by: User, body: str, question, insert):
+def _message_once(
+    *, key: str | None, declaration: Declaration, kind: str, by: User, body: str, question, insert
+) -> Written[Message]:
     """The message ``insert`` writes, or the one already written under ``key`` by the same person, on the same
-    declaration, with the same text (``just_created`` says which); a key used for another message is an
+    declaration, with the same text (``created`` says which); a key used for another message is an
     ``IdempotencyConflictError``."""
 
     def same(message: Message) -> bool:
         sent = (message.declaration_id, message.kind, message.author_id, message.body, message.question_id)
         return sent == (declaration.pk, kind, by.pk, body, question.pk if question else None)
 
-    message, created = create_once(Message, key=key, create=insert, same=same)
-    message.just_created = created
-    return message
+    return Written(*create_once(Message, key=key, create=insert, same=same))
 
 
 @transaction.atomic
 def question_ask(
     *, declaration: Declaration, by: User, body: str, idempotency_key: str | None = None, request=None
-) -> Message:
+) -> Written[Message]:
     """ACSS, or the ARS of the region, asks the structure. The cell's clock pauses until it is answered.
 
-    Once per idempotency key: the same key again hands back the first question (``just_created`` false)."""
+    Once per idempotency key: the same key again hands back the first question (``created`` false)."""
     actor = actor_for(by)
     region = declaration.structure.departement.region_id
     if not (actor.is_acss or region in actor.ars_region_codes):
@@ -401,7 +401,7 @@ def question_ask(
         raise HandlingError(str(MESSAGE_REQUIRED[MessageKind.QUESTION]))
     now = timezone.now()
     due = structure_calendar(declaration.structure.departement).add_business_days(now, answer_business_days())
-    question = _message_once(
+    written = _message_once(
         key=idempotency_key,
         declaration=declaration,
         kind=MessageKind.QUESTION,
@@ -419,8 +419,9 @@ def question_ask(
             idempotency_key=idempotency_key or None,
         ),
     )
-    if not question.just_created:
-        return question
+    if not written.created:
+        return written
+    question = written.row
     case = _locked(declaration.case)
     if case.is_open and case.waiting_since is None:
         case.waiting_since = now
@@ -430,7 +431,7 @@ def question_ask(
         case.save(update_fields=["waiting_since", "paused_remaining", "qualification_due_at"])
     audit_record(actor=by, action="case.question", obj=declaration, request=request, data={"message": question.pk})
     _notify_structure(declaration, "cases/email/question", {"question": question})
-    return question
+    return written
 
 
 def _remaining(due, now) -> timedelta:
@@ -444,17 +445,17 @@ def _remaining(due, now) -> timedelta:
 @transaction.atomic
 def question_answer(
     *, question: Message, by: User, body: str, idempotency_key: str | None = None, request=None
-) -> Message:
+) -> Written[Message]:
     """The structure answers; when no question is left open, the cell's clock restarts where it stopped.
 
-    Once per idempotency key: the same key again hands back the first answer (``just_created`` false)."""
+    Once per idempotency key: the same key again hands back the first answer (``created`` false)."""
     declaration = question.declaration
     if declaration.structure_id not in actor_for(by).structure_ids:
         raise HandlingError(_("Seule la structure répond à ses questions."))
     if not body.strip():
         raise HandlingError(str(MESSAGE_REQUIRED[MessageKind.ANSWER]))
     now = timezone.now()
-    answer = _message_once(
+    written = _message_once(
         key=idempotency_key,
         declaration=declaration,
         kind=MessageKind.ANSWER,
@@ -471,8 +472,9 @@ def question_answer(
             idempotency_key=idempotency_key or None,
         ),
     )
-    if not answer.just_created:
-        return answer
+    if not written.created:
+        return written
+    answer = written.row
     if question.answered_at is None:
         Message.objects.filter(pk=question.pk).update(answered_at=now)
     still_open = Message.objects.filter(
@@ -499,20 +501,20 @@ def question_answer(
             ),
             to=[question.author.email],
         )
-    return answer
+    return written
 
 
 @transaction.atomic
 def note_add(
     *, declaration: Declaration, by: User, body: str, idempotency_key: str | None = None, request=None
-) -> Message:
+) -> Written[Message]:
     """An internal note of the cell: never shown to the structure (nor to the ARS or authorities).
 
-    Once per idempotency key: the same key again hands back the first note (``just_created`` false)."""
+    Once per idempotency key: the same key again hands back the first note (``created`` false)."""
     _require_acss(by)
     if not body.strip():
         raise HandlingError(str(MESSAGE_REQUIRED[MessageKind.NOTE]))
-    note = _message_once(
+    written = _message_once(
         key=idempotency_key,
         declaration=declaration,
         kind=MessageKind.NOTE,
@@ -529,10 +531,11 @@ def note_add(
             idempotency_key=idempotency_key or None,
         ),
     )
-    if not note.just_created:
-        return note
+    if not written.created:
+        return written
+    note = written.row
     audit_record(actor=by, action="case.note", obj=declaration, request=request, data={"message": note.pk})
-    return note
+    return written
 
 
 @transaction.atomic

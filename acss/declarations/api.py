@@ -30,7 +30,7 @@ from acss.cases.models import KeyedAction
 from acss.core.api import ErrorSerializer, FormDataParser, JSONObjectParser, form_input, form_request_serializer
 from acss.core.audit import audit_record
 from acss.core.calendars import zone_of
-from acss.core.idempotency import scoped_key
+from acss.core.idempotency import Written, scoped_key
 from acss.core.referential import INCIDENT_CATEGORIES
 
 from . import services
@@ -165,16 +165,17 @@ class SubmittedSerializer(serializers.Serializer):
     receipt_url = serializers.CharField()
 
 
-def _submitted(request, declaration: Declaration) -> Response:
+def _submitted(request, written: Written[Declaration]) -> Response:
     """What a write answers: the reference and where to read it (201 when created, 200 for a retry)."""
+    declaration = written.row
     body = {
         "reference": declaration.reference,
         "submitted_at": declaration.submitted_at,
         "url": request.build_absolute_uri(reverse("api:declaration_detail", args=[declaration.reference])),
         "receipt_url": request.build_absolute_uri(reverse("declarations:receipt", args=[declaration.reference])),
     }
-    created = getattr(declaration, "just_created", False)
-    return Response(SubmittedSerializer(body).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+    code = status.HTTP_201_CREATED if written.created else status.HTTP_200_OK
+    return Response(SubmittedSerializer(body).data, status=code)
 
 
 def _key(request, kind: str) -> str | None:
@@ -236,7 +237,7 @@ class DeclarationListAPI(generics.ListCreateAPIView):
         cleaned, errors = validate_declaration(data, structures=structures, tz=_tz(structures, data))
         if errors or type_errors:
             return _errors({**errors, **type_errors})
-        declaration = services.declaration_submit(
+        written = services.declaration_submit(
             user=request.user,
             structure=cleaned["structure"],
             cleaned=cleaned,
@@ -245,7 +246,7 @@ class DeclarationListAPI(generics.ListCreateAPIView):
             idempotency_key=key,
             request=request,
         )
-        return _submitted(request, declaration)
+        return _submitted(request, written)
 
 
 class QuickAlertAPI(APIView):
@@ -267,7 +268,7 @@ class QuickAlertAPI(APIView):
         if not form.is_valid() or type_errors:
             return _errors(_form_errors(form, type_errors))
         d = form.cleaned_data
-        declaration = services.quick_alert_submit(
+        written = services.quick_alert_submit(
             user=request.user,
             structure=d["structure"],
             summary=d["alert_summary"],
@@ -280,7 +281,7 @@ class QuickAlertAPI(APIView):
             idempotency_key=key,
             request=request,
         )
-        return _submitted(request, declaration)
+        return _submitted(request, written)
 
 
 @extend_schema_view(
@@ -308,10 +309,10 @@ class DeclarationDetailAPI(generics.RetrieveAPIView):
 CreatedSerializer = inline_serializer("Created", fields={"id": serializers.IntegerField()})
 
 
-def _added(row) -> Response:
+def _added(written: Written) -> Response:
     """What adding to a declaration answers: the new row's id (201), or the one a retry names (200)."""
-    created = getattr(row, "just_created", False)
-    return Response({"id": row.pk}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+    code = status.HTTP_201_CREATED if written.created else status.HTTP_200_OK
+    return Response({"id": written.row.pk}, status=code)
 
 
 NOT_WRITABLE = (
@@ -361,7 +362,7 @@ class AddendumAPI(APIView):
         if not form.is_valid() or type_errors:
             return _errors(_form_errors(form, type_errors))
         try:
-            addendum = services.addendum_add(
+            written = services.addendum_add(
                 declaration=declaration,
                 user=request.user,
                 kind=form.cleaned_data["kind"],
@@ -372,7 +373,7 @@ class AddendumAPI(APIView):
             )
         except ValidationError as exc:
             return _errors({"files": exc.messages})
-        return _added(addendum)
+        return _added(written)
 
 
 class SituationAPI(APIView):
@@ -391,14 +392,14 @@ class SituationAPI(APIView):
         form = SituationForm(data, tz=zone_of(declaration.structure))
         if not form.is_valid() or type_errors:
             return _errors(_form_errors(form, type_errors))
-        update = services.situation_update_add(
+        written = services.situation_update_add(
             declaration=declaration,
             user=request.user,
             idempotency_key=_key(request, "api-sit"),
             request=request,
             **form.cleaned_data,
         )
-        return _added(update)
+        return _added(written)
 
 
 class CompletionAPI(APIView):
@@ -443,12 +444,12 @@ class CompletionAPI(APIView):
             if errors or type_errors:
                 return _errors({**errors, **type_errors})
         try:
-            completed = services.declaration_complete(
+            written = services.declaration_complete(
                 declaration=declaration, user=request.user, cleaned=cleaned, idempotency_key=key, request=request
             )
         except ValidationError as exc:
             return _already_complete(exc.messages[0])
-        return _submitted(request, completed)
+        return _submitted(request, written)
 
 
 def _already_complete(message: str | None = None) -> Response:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from acss.accounts.models import Structure, User
 from acss.cases.handling import case_open, case_refresh_provisional, keyed_action
 from acss.core.audit import audit_record
-from acss.core.idempotency import create_once
+from acss.core.idempotency import Written, create_once
 from acss.core.tasks import enqueue_on_commit
 
 from .models import (
@@ -115,7 +115,7 @@ def _create(
     m2m: dict | None = None,
     request=None,
     action: str,
-) -> Declaration:
+) -> Written[Declaration]:
     """Create a declaration once per idempotency key: a retry, a double click or a race hands back the first."""
     now = timezone.now()
 
@@ -135,10 +135,9 @@ def _create(
 
     declaration, created = create_once(Declaration, key=idempotency_key, create=insert)
     if not created:
-        return declaration
+        return Written(declaration, created=False)
     _m2m_insert(declaration, m2m or {})
     case_open(declaration=declaration)
-    declaration.just_created = True  # lets the API answer 201 rather than 200 (a retry)
     audit_record(
         actor=user,
         action=action,
@@ -147,7 +146,7 @@ def _create(
         data={"reference": declaration.reference, "channel": channel, "on_behalf": on_behalf},
     )
     enqueue_on_commit(route_declaration, declaration.pk)
-    return declaration
+    return Written(declaration, created=True)
 
 
 def _m2m_insert(declaration: Declaration, m2m: dict) -> None:
@@ -192,7 +191,7 @@ def quick_alert_submit(
     channel: str = Channel.FORM,
     idempotency_key: str | None = None,
     request=None,
-) -> Declaration:
+) -> Written[Declaration]:
     """The first alert: routed at once like a declaration, completed later."""
     fields = {
         "alert_summary": summary,
@@ -227,10 +226,10 @@ def declaration_submit(
     idempotency_key: str | None = None,
     draft: DeclarationDraft | None = None,
     request=None,
-) -> Declaration:
+) -> Written[Declaration]:
     """Submit a full declaration (validated by ``forms.validate_declaration``). Idempotent on its key."""
     fields, m2m = _content(cleaned)
-    declaration = _create(
+    written = _create(
         complete=True,
         user=user,
         structure=structure,
@@ -243,8 +242,8 @@ def declaration_submit(
         action="declaration.submitted",
     )
     if draft is not None:
-        _finish_draft(draft, declaration)
-    return declaration
+        _finish_draft(draft, written.row)
+    return written
 
 
 @transaction.atomic
@@ -256,19 +255,17 @@ def declaration_complete(
     draft: DeclarationDraft | None = None,
     idempotency_key: str | None = None,
     request=None,
-) -> Declaration:
+) -> Written[Declaration]:
     """Complete a quick alert once. What the alert said stays as it was; a second completion is refused.
 
     The same completion sent again is handed back, not refused: the same draft (the pages), or the same
-    idempotency key for the same declaration (the API; ``just_created`` false then, and the content of the retry
+    idempotency key for the same declaration (the API; ``created`` false then, and the content of the retry
     is not compared with the first, as for a declaration). A key already used on another declaration is an
     ``IdempotencyConflictError``."""
-    done: dict[str, Declaration] = {}
+    done: dict[str, Written[Declaration]] = {}
 
     def run() -> None:
-        done["declaration"] = _complete(
-            declaration=declaration, user=user, cleaned=cleaned, draft=draft, request=request
-        )
+        done["written"] = _complete(declaration=declaration, user=user, cleaned=cleaned, draft=draft, request=request)
 
     created = keyed_action(
         key=idempotency_key,
@@ -279,17 +276,16 @@ def declaration_complete(
         run=run,
         refusals=(ValidationError,),
     )
-    completed = done.get("declaration") or Declaration.objects.get(pk=declaration.pk)
-    completed.just_created = created and getattr(completed, "just_created", False)
-    return completed
+    if created and "written" in done:
+        return done["written"]
+    return Written(Declaration.objects.get(pk=declaration.pk), created=False)
 
 
-def _complete(*, declaration: Declaration, user: User, cleaned: dict, draft, request) -> Declaration:
+def _complete(*, declaration: Declaration, user: User, cleaned: dict, draft, request) -> Written[Declaration]:
     declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
     if declaration.completed_at is not None:
         if draft is not None and draft.submitted_id == declaration.pk:
-            declaration.just_created = False
-            return declaration  # the same completion sent twice
+            return Written(declaration, created=False)  # the same completion sent twice
         raise ValidationError(_("Cette déclaration est déjà complète : ajoutez plutôt un complément."))
     if cleaned.get("structure") and cleaned["structure"].pk != declaration.structure_id:
         raise ValidationError(_("La structure d'une déclaration ne change pas."))
@@ -306,8 +302,7 @@ def _complete(*, declaration: Declaration, user: User, cleaned: dict, draft, req
     audit_record(actor=user, action="declaration.completed", obj=declaration, request=request)
     enqueue_on_commit(route_declaration, declaration.pk)  # new facts may add suggestions or on-call alerts
     enqueue_on_commit(route_completion, declaration.pk)  # what was added, to those informed; its acknowledgement
-    declaration.just_created = True
-    return declaration
+    return Written(declaration, created=True)
 
 
 def _finish_draft(draft: DeclarationDraft, declaration: Declaration) -> None:
@@ -365,9 +360,9 @@ def addendum_add(
     uploads: Iterable[UploadedFile] = (),
     idempotency_key: str | None = None,
     request=None,
-) -> Addendum:
+) -> Written[Addendum]:
     """Add a complement, once per idempotency key. The same key again, for the same declaration by the same
-    person with the same text and files, hands back the first (``just_created`` false); for anything else it is
+    person with the same text and files, hands back the first (``created`` false); for anything else it is
     an ``IdempotencyConflictError``."""
     uploads = list(uploads)
     digests = sorted(upload_check(upload).sha256 for upload in uploads)  # all checked before anything is stored
@@ -389,9 +384,8 @@ def addendum_add(
         )
 
     addendum, created = create_once(Addendum, key=idempotency_key, create=insert, same=same)
-    addendum.just_created = created
     if not created:
-        return addendum
+        return Written(addendum, created=False)
     for upload in uploads:
         attachment_store(upload=upload, user=user, declaration=declaration, addendum=addendum, request=request)
     audit_record(
@@ -401,7 +395,7 @@ def addendum_add(
         request=request,
         data={"addendum": addendum.pk, "kind": kind, "files": len(uploads)},
     )
-    return addendum
+    return Written(addendum, created=True)
 
 
 @transaction.atomic
@@ -414,7 +408,7 @@ def situation_update_add(
     note: str = "",
     idempotency_key: str | None = None,
     request=None,
-) -> SituationUpdate:
+) -> Written[SituationUpdate]:
     """Record a point on the situation, once per idempotency key: as ``addendum_add``, the same key again hands
     back the first only for the same declaration, person, situation, time and note."""
 
@@ -434,9 +428,8 @@ def situation_update_add(
         )
 
     update, created = create_once(SituationUpdate, key=idempotency_key, create=insert, same=same)
-    update.just_created = created
     if not created:
-        return update
+        return Written(update, created=False)
     audit_record(
         actor=user,
         action="declaration.situation",
@@ -444,7 +437,7 @@ def situation_update_add(
         request=request,
         data={"situation": situation, "effective_at": effective_at.isoformat()},
     )
-    return update
+    return Written(update, created=True)
 
 
 def draft_check_owner(*, draft: DeclarationDraft, user: User) -> None:

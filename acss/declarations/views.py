@@ -204,7 +204,7 @@ def quick_alert(request: HttpRequest) -> HttpResponse:
     key = (data or {}).get("submission_key") or uuid.uuid4().hex
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        declaration = services.quick_alert_submit(
+        declaration, _created = services.quick_alert_submit(
             user=request.user,
             structure=d["structure"],
             summary=d["alert_summary"],
@@ -377,11 +377,11 @@ def draft_submit(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
         messages.error(request, _("Certaines réponses sont à corriger avant l'envoi."))
         return redirect("declarations:draft_step", key=draft.key, step=first)
     if draft.completes_id:
-        declaration = services.declaration_complete(
+        declaration, _created = services.declaration_complete(
             declaration=draft.completes, user=request.user, cleaned=cleaned, draft=draft, request=request
         )
     else:
-        declaration = services.declaration_submit(
+        declaration, _created = services.declaration_submit(
             user=request.user,
             structure=cleaned["structure"],
             cleaned=cleaned,
