@@ -101,3 +101,57 @@ def test_files_attached_to_a_draft_follow_the_declaration(world):
     client.post(reverse("declarations:draft_submit", args=[draft.key]))
     draft.refresh_from_db()
     assert draft.submitted.attachments.get().original_name == "rapport.pdf"
+
+
+def _stored_files(settings) -> list:
+    root = settings.MEDIA_ROOT
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_a_failure_after_the_file_is_written_leaves_neither_file_nor_row(world, settings, monkeypatch):
+    """The addendum's transaction fails after its second file is stored: no addendum, no row, no file."""
+    from acss.declarations import services
+
+    before_files, before_rows = _stored_files(settings), Attachment.objects.count()
+    real = services.audit_record
+
+    def fail_on_the_second_file(**kwargs):
+        if kwargs["action"] == "attachment.stored" and Attachment.objects.count() == before_rows + 2:
+            raise RuntimeError("panne après l'écriture du fichier")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "audit_record", fail_on_the_second_file)
+    client = world.client("declarant_a")
+    client.raise_request_exception = False
+    response = post_addendum(client, world, SimpleUploadedFile("a.pdf", PDF), SimpleUploadedFile("b.png", PNG))
+    assert response.status_code == 500
+    assert not world.decl_a.addenda.exists()
+    assert Attachment.objects.count() == before_rows
+    assert _stored_files(settings) == before_files
+
+
+def test_a_failure_writing_the_file_leaves_no_row(world, settings, monkeypatch):
+    from django.core.files.storage import FileSystemStorage
+
+    before_files, before_rows = _stored_files(settings), Attachment.objects.count()
+
+    def full_disk(self, name, content, max_length=None):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(FileSystemStorage, "save", full_disk)
+    client = world.client("declarant_a")
+    client.raise_request_exception = False
+    response = post_addendum(client, world, SimpleUploadedFile("a.pdf", PDF))
+    assert response.status_code == 500
+    assert not world.decl_a.addenda.exists()
+    assert Attachment.objects.count() == before_rows
+    assert _stored_files(settings) == before_files
+
+
+def test_a_stored_file_stays_with_its_row(world, settings):
+    before = len(_stored_files(settings))
+    response = post_addendum(world.client("declarant_a"), world, SimpleUploadedFile("a.pdf", PDF))
+    assert response.status_code == 302
+    stored = Attachment.objects.get(addendum__declaration=world.decl_a)
+    assert len(_stored_files(settings)) == before + 1
+    assert stored.file.read() == PDF

@@ -30,9 +30,10 @@ from .models import (
     DeclarationDraft,
     ReferenceCounter,
     SituationUpdate,
+    attachment_path,
 )
 from .tasks import route_completion, route_declaration
-from .uploads import upload_check
+from .uploads import atomic_with_files, file_write, upload_check
 
 CONTENT_FIELDS = [
     "declarant_name",
@@ -311,6 +312,7 @@ def _finish_draft(draft: DeclarationDraft, declaration: Declaration) -> None:
     draft.attachments.filter(declaration__isnull=True).update(declaration=declaration)
 
 
+@atomic_with_files
 def attachment_store(
     *,
     upload: UploadedFile,
@@ -320,7 +322,8 @@ def attachment_store(
     addendum: Addendum | None = None,
     request=None,
 ) -> Attachment:
-    """Check a file on its content and store it under a random name outside the web root."""
+    """Check a file on its content and store it under a random name outside the web root, with its row: if the
+    transaction does not commit, the file is removed again (``atomic_with_files``)."""
     checked = upload_check(upload)
     attachment = Attachment(
         declaration=declaration,
@@ -333,7 +336,8 @@ def attachment_store(
         uploaded_by=user,
         uploaded_at=timezone.now(),
     )
-    attachment.file.save("upload", upload, save=False)
+    field = Attachment._meta.get_field("file")
+    attachment.file.name = file_write(upload, storage=field.storage, name=attachment_path(attachment, ""))
     attachment.save()
     audit_record(
         actor=user,
@@ -350,7 +354,7 @@ def attachment_store(
     return attachment
 
 
-@transaction.atomic
+@atomic_with_files
 def addendum_add(
     *,
     declaration: Declaration,

@@ -3,19 +3,30 @@
 Accepted: PDF, images (PNG, JPEG, GIF, WebP), office documents (OOXML, OpenDocument), ZIP archives, e-mails
 (.eml) and plain text (logs, CSV). Refused: anything else, executables whatever their name, HTML and SVG
 (which a browser would run), and a file whose content contradicts its extension.
+
+A file and its row go together: ``file_write`` stores a file under its final random name inside
+``atomic_with_files``, which removes it again when the transaction does not commit, so that no file is left
+without its row and no row without its file.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import ParamSpec, TypeVar
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from acss.core.formats import file_size
@@ -120,3 +131,59 @@ def _text_type(upload: UploadedFile, name: str, ext: str) -> str:
             code="mismatch",
         )
     return "message/rfc822" if ext == ".eml" else "text/plain"
+
+
+# The files written inside the innermost ``files_kept_with_transaction`` block (None outside any).
+_written: ContextVar[list[tuple[Storage, str]] | None] = ContextVar("acss_files_written", default=None)
+
+
+@contextmanager
+def files_kept_with_transaction() -> Iterator[None]:
+    """Wrap a transaction: the files ``file_write`` stores inside are removed again if the block raises.
+
+    Put it outside ``transaction.atomic()`` (``atomic_with_files`` does): an error inside, or a commit that
+    fails, rolls the rows back and takes the files with them. Nested, the inner block removes its own files
+    when its savepoint rolls back, and hands them to the outer block otherwise: they go if the outer one fails.
+    """
+    outer = _written.get()
+    mine: list[tuple[Storage, str]] = []
+    token = _written.set(mine)
+    try:
+        yield
+    except BaseException:
+        for storage, name in mine:
+            storage.delete(name)
+        raise
+    finally:
+        _written.reset(token)
+    if outer is not None:
+        outer.extend(mine)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def atomic_with_files(func: Callable[P, R]) -> Callable[P, R]:
+    """``transaction.atomic`` for a service that stores files: what it wrote is removed if it does not commit."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with files_kept_with_transaction(), transaction.atomic():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def file_write(upload: UploadedFile, *, storage: Storage, name: str) -> str:
+    """Store ``upload`` under ``name`` (a fresh random one) and return the name stored; inside an
+    ``atomic_with_files`` service only, which removes it again if the transaction does not commit."""
+    written = _written.get()
+    if written is None:
+        raise RuntimeError("file_write outside atomic_with_files: the file could outlive a rolled-back row")
+    written.append((storage, name))  # before writing: a half-written file is removed too
+    upload.seek(0)
+    stored = storage.save(name, upload)
+    if stored != name:
+        written.append((storage, stored))
+    return stored
