@@ -155,3 +155,50 @@ def test_a_stored_file_stays_with_its_row(world, settings):
     stored = Attachment.objects.get(addendum__declaration=world.decl_a)
     assert len(_stored_files(settings)) == before + 1
     assert stored.file.read() == PDF
+
+
+def test_a_draft_is_written_by_its_services_and_deleted_with_its_files(
+    world, settings, django_capture_on_commit_callbacks
+):
+    """Created, saved at each step and deleted through the pages: one audit event each (never what was typed);
+    its files go with it once the deletion commits."""
+    from acss.declarations.models import DeclarationDraft
+
+    from .intake_helpers import STEP_DATA, fill_draft
+
+    client = world.client("declarant_a")
+    before = len(_stored_files(settings))
+    client.post(reverse("declarations:draft_new"))
+    draft = DeclarationDraft.objects.latest("created_at")
+    fill_draft(client, draft.key, world.structure_a, steps={1})
+    client.post(
+        reverse("declarations:draft_step", args=[draft.key, 5]),
+        dict(STEP_DATA[4], nav="save", files=[SimpleUploadedFile("rapport.pdf", PDF)]),
+    )
+    assert len(_stored_files(settings)) == before + 1
+    events = AuditEvent.objects.filter(object_type="declarations.declarationdraft", object_id=str(draft.pk))
+    assert [(e.action, e.data.get("step")) for e in events.order_by("id")] == [
+        ("draft.created", None),
+        ("draft.saved", 1),
+        ("draft.saved", 5),
+    ]
+    assert all(set(e.data) <= {"step", "completes"} for e in events)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("declarations:draft_delete", args=[draft.key]))
+    assert response.status_code == 302
+    assert not DeclarationDraft.objects.filter(pk=draft.pk).exists()
+    assert not Attachment.objects.filter(original_name="rapport.pdf").exists()
+    assert len(_stored_files(settings)) == before
+    deleted = events.get(action="draft.deleted")
+    assert deleted.actor == world.personas["declarant_a"] and deleted.data["files"] == 1
+
+
+def test_another_person_cannot_delete_a_draft(world):
+    from acss.declarations.models import DeclarationDraft
+
+    world.client("declarant_a").post(reverse("declarations:draft_new"))
+    draft = DeclarationDraft.objects.latest("created_at")
+    response = world.client("declarant_b").post(reverse("declarations:draft_delete", args=[draft.key]))
+    assert response.status_code == 404
+    assert DeclarationDraft.objects.filter(pk=draft.pk).exists()
+    assert not AuditEvent.objects.filter(action="draft.deleted").exists()

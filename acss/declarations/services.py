@@ -32,7 +32,7 @@ from .models import (
     SituationUpdate,
     attachment_path,
 )
-from .tasks import route_completion, route_declaration
+from .tasks import attachment_files_remove, route_completion, route_declaration
 from .uploads import atomic_with_files, file_write, upload_check
 
 CONTENT_FIELDS = [
@@ -447,3 +447,68 @@ def situation_update_add(
 def draft_check_owner(*, draft: DeclarationDraft, user: User) -> None:
     if draft.owner_id != user.pk:
         raise PermissionDenied
+
+
+@transaction.atomic
+def draft_create(
+    *, user: User, data: dict[str, Any], completes: Declaration | None = None, request=None
+) -> DeclarationDraft:
+    """A new draft for its author, pre-filled with ``data``; ``completes``: the quick alert it will complete."""
+    draft = DeclarationDraft.objects.create(
+        owner=user,
+        completes=completes,
+        structure=completes.structure if completes is not None else None,
+        data=data,
+    )
+    audit_record(
+        actor=user,
+        action="draft.created",
+        obj=draft,
+        request=request,
+        data={"completes": completes.reference if completes is not None else None},
+    )
+    return draft
+
+
+@transaction.atomic
+def draft_step_save(
+    *,
+    draft: DeclarationDraft,
+    user: User,
+    step: int,
+    raw: dict[str, Any],
+    structure: Structure | None = None,
+    on_behalf: bool = False,
+    request=None,
+) -> DeclarationDraft:
+    """Keep what was typed at ``step``, valid or not; ``structure`` (with ``on_behalf``) once the first step is
+    valid. The audit event names the step, never what was typed."""
+    draft_check_owner(draft=draft, user=user)
+    draft.data = {**draft.data, **raw}
+    draft.step = max(draft.step, step)
+    fields = ["data", "step", "updated_at"]
+    if structure is not None:
+        draft.structure, draft.on_behalf = structure, on_behalf
+        fields += ["structure", "on_behalf"]
+    draft.save(update_fields=fields)
+    audit_record(actor=user, action="draft.saved", obj=draft, request=request, data={"step": step})
+    return draft
+
+
+@transaction.atomic
+def draft_delete(*, draft: DeclarationDraft, user: User, request=None) -> None:
+    """Delete a draft and the files attached to it (removed from the storage once the deletion commits)."""
+    draft_check_owner(draft=draft, user=user)
+    attachments = draft.attachments.filter(declaration__isnull=True)
+    names = [name for name in attachments.values_list("file", flat=True) if name]
+    attachments.delete()
+    audit_record(
+        actor=user,
+        action="draft.deleted",
+        obj=draft,
+        request=request,
+        data={"files": len(names), "completes": draft.completes.reference if draft.completes_id else None},
+    )
+    draft.delete()
+    if names:
+        enqueue_on_commit(attachment_files_remove, names)

@@ -21,6 +21,7 @@ from acss.core.leases import reclaim_expired_tasks
 from acss.core.tasks import enqueue_on_commit
 
 from .models import (
+    Attachment,
     Declaration,
     EscalationSuggestion,
     Notification,
@@ -352,6 +353,15 @@ def _escalate(alert_pk: int, now: datetime) -> bool:
     else:
         logger.error("alerte d'astreinte %s sans accusé de réception et sans suppléant", alert.pk)
     return True
+
+
+@task()
+def attachment_files_remove(names: list[str]) -> int:
+    """Remove the files of attachment rows deleted by a committed transaction (a draft deleted)."""
+    storage = Attachment._meta.get_field("file").storage
+    for name in names:
+        storage.delete(name)
+    return len(names)
 
 
 # For the scheduler (acss_scheduler): enqueued every tick. reclaim_expired_leases is run by the scheduler itself.

@@ -236,7 +236,7 @@ def _prefill(user) -> dict:
 def draft_new(request: HttpRequest) -> HttpResponse:
     if not structures_for_declaring(user=request.user).exists():
         raise Http404("no structure to declare for")
-    draft = DeclarationDraft.objects.create(owner=request.user, data=_prefill(request.user))
+    draft = services.draft_create(user=request.user, data=_prefill(request.user), request=request)
     return redirect("declarations:draft_step", key=draft.key, step=1)
 
 
@@ -262,9 +262,7 @@ def declaration_complete_start(request: HttpRequest, reference: str) -> HttpResp
         }
         if declaration.callback_phone:
             data["declarant_phone"] = declaration.callback_phone
-        draft = DeclarationDraft.objects.create(
-            owner=request.user, completes=declaration, structure=declaration.structure, data=data
-        )
+        draft = services.draft_create(user=request.user, data=data, completes=declaration, request=request)
     return redirect("declarations:draft_step", key=draft.key, step=1)
 
 
@@ -290,14 +288,18 @@ def draft_step(request: HttpRequest, key: uuid.UUID, step: int) -> HttpResponse:
         form = step_form(tz=tz, initial=draft.data, **kwargs)
     else:
         raw = raw_step_data(posted, step_form)
-        draft.data = {**draft.data, **raw}
-        draft.step = max(draft.step, step)
         form = step_form(as_form_data(raw), tz=tz, **kwargs)
         valid = form.is_valid()
-        if valid and step == 1:
-            draft.structure = form.cleaned_data["structure"]
-            draft.on_behalf = declaring_on_behalf(user=request.user, structure=draft.structure)
-        draft.save()
+        structure = form.cleaned_data["structure"] if valid and step == 1 else None
+        draft = services.draft_step_save(
+            draft=draft,
+            user=request.user,
+            step=step,
+            raw=raw,
+            structure=structure,
+            on_behalf=structure is not None and declaring_on_behalf(user=request.user, structure=structure),
+            request=request,
+        )
         if request.method == "POST":
             valid = _store_files(request, draft, form) and valid
             move = request.POST.get("nav", "next")
@@ -397,8 +399,7 @@ def draft_submit(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
 @require_POST
 def draft_delete(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
     draft = draft_get_for_user(user=request.user, key=key)
-    draft.attachments.all().delete()
-    draft.delete()
+    services.draft_delete(draft=draft, user=request.user, request=request)
     messages.info(request, _("Brouillon supprimé."))
     return redirect("declarations:start")
 
