@@ -73,7 +73,7 @@ def test_the_full_declaration_offers_the_same_fields_on_the_page_and_in_the_api(
 def quick_alert(world, structure=None) -> Declaration:
     """A first alert, « incident majeur » ticked, as the declarant of A sends it."""
     return services.quick_alert_submit(
-        user=world.personas["declarant_a"],
+        by=world.personas["declarant_a"],
         structure=structure or world.structure_a,
         summary="Écrans bloqués, demande de rançon aux urgences",
         since=at_paris(2026, 11, 20, 2, 50),

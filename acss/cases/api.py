@@ -32,7 +32,7 @@ from rest_framework.views import APIView
 from acss.accounts.models import User
 from acss.accounts.selectors import Actor, actor_for
 from acss.core.api import ErrorSerializer, NonBlankText
-from acss.core.audit import audit_record
+from acss.core.audit import AuditOrigin, audit_record
 from acss.core.idempotency import scoped_key
 from acss.core.models import IncidentCategory
 from acss.declarations.forms import MAX_DEGRADED_HOURS, MAX_PATIENTS
@@ -460,11 +460,19 @@ class MessageListAPI(APIView):
         try:
             if data["kind"] == MessageKind.QUESTION:
                 written = handling.question_ask(
-                    declaration=declaration, by=request.user, body=data["body"], idempotency_key=key, request=request
+                    declaration=declaration,
+                    by=request.user,
+                    body=data["body"],
+                    idempotency_key=key,
+                    origin=AuditOrigin.of(request),
                 )
             elif data["kind"] == MessageKind.NOTE:
                 written = handling.note_add(
-                    declaration=declaration, by=request.user, body=data["body"], idempotency_key=key, request=request
+                    declaration=declaration,
+                    by=request.user,
+                    body=data["body"],
+                    idempotency_key=key,
+                    origin=AuditOrigin.of(request),
                 )
             else:
                 question = Message.objects.filter(
@@ -473,7 +481,11 @@ class MessageListAPI(APIView):
                 if question is None:
                     return _errors({"question": [_("Cette question n'existe pas sur cette déclaration.")]})
                 written = handling.question_answer(
-                    question=question, by=request.user, body=data["body"], idempotency_key=key, request=request
+                    question=question,
+                    by=request.user,
+                    body=data["body"],
+                    idempotency_key=key,
+                    origin=AuditOrigin.of(request),
                 )
         except handling.HandlingError as exc:
             return _errors({"__all__": [str(exc)]})
@@ -582,48 +594,51 @@ ACTION_SERIALIZERS: dict[str, type[CaseActionSerializer]] = {
 }
 
 
-def _run(action: str, data: dict, *, request, declaration: Declaration, case: Case) -> None:
+def _run(action: str, data: dict, *, by, origin: AuditOrigin, declaration: Declaration, case: Case) -> None:
     """Call the service of ``action`` (``merge``: ``data["into"]`` is the declaration already read)."""
-    user = request.user
     if action == "take":
-        handling.case_take(case=case, by=user, request=request)
+        handling.case_take(case=case, by=by, origin=origin)
     elif action == "assign":
-        handling.case_assign(case=case, analyst=data["analyst"], by=user, request=request)
+        handling.case_assign(case=case, analyst=data["analyst"], by=by, origin=origin)
     elif action == "qualify":
         handling.case_qualify(
             case=case,
-            by=user,
+            by=by,
             criticity=data["criticity"],
             legal_level=data["legal_level"],
             justification=data["justification"],
             sanitary_impact_confirmed=data["sanitary_impact_confirmed"],
             category=data.get("category"),
             rsit=data.get("rsit", ""),
-            request=request,
+            origin=origin,
         )
     elif action == "accompany":
-        handling.case_start_accompaniment(case=case, by=user, request=request)
+        handling.case_start_accompaniment(case=case, by=by, origin=origin)
     elif action == "close":
         handling.case_close(
             case=case,
-            by=user,
+            by=by,
             summary=data["summary"],
             root_cause=data.get("root_cause", ""),
             degraded_hours=data.get("degraded_hours"),
             patients_affected=data.get("patients_affected"),
             provider=data.get("provider", ""),
-            request=request,
+            origin=origin,
         )
     elif action == "out_of_scope":
-        handling.case_out_of_scope(case=case, by=user, reason=data["reason"], request=request)
+        handling.case_out_of_scope(case=case, by=by, reason=data["reason"], origin=origin)
     elif action == "merge":
-        handling.case_merge(case=case, by=user, into=data["into"], request=request)
+        handling.case_merge(case=case, by=by, into=data["into"], origin=origin)
     elif action == "escalate":
         handling.case_escalate(
-            case=case, by=user, authority_code=data["authority_code"], reason=data["reason"], request=request
+            case=case,
+            by=by,
+            authority_code=data["authority_code"],
+            reason=data["reason"],
+            origin=origin,
         )
     elif action == "resolved":
-        handling.case_structure_resolved(declaration=declaration, by=user, request=request)
+        handling.case_structure_resolved(declaration=declaration, by=by, origin=origin)
 
 
 IDEMPOTENCY_ON_ACTION = OpenApiParameter(
@@ -696,7 +711,9 @@ class CaseActionAPI(APIView):
                 action=action,
                 by=request.user,
                 params=data,
-                run=lambda: _run(action, data, request=request, declaration=declaration, case=case),
+                run=lambda: _run(
+                    action, data, by=request.user, origin=AuditOrigin.of(request), declaration=declaration, case=case
+                ),
             )
         except handling.HandlingError as exc:
             return _errors({"__all__": [str(exc)]})

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from acss.accounts.models import MembershipStatus, Organisation, OrganisationKind, User
 from acss.accounts.selectors import actor_for
-from acss.core.audit import audit_record
+from acss.core.audit import AuditOrigin, audit_record
 from acss.core.calendars import cell_calendar, structure_calendar
 from acss.core.french import de_organisation
 from acss.core.idempotency import IdempotencyConflictError, Written, create_once
@@ -165,7 +165,9 @@ def case_refresh_provisional(*, declaration: Declaration) -> None:
     case.save(update_fields=fields)
 
 
-def _transition(case: Case, target: str, *, by: User, request=None, data: dict | None = None) -> Case:
+def _transition(
+    case: Case, target: str, *, by: User, origin: AuditOrigin | None = None, data: dict | None = None
+) -> Case:
     if not transition_allowed(case.state, target):
         raise HandlingError(
             _("Passage impossible de « %(from)s » à « %(to)s ».")
@@ -177,14 +179,14 @@ def _transition(case: Case, target: str, *, by: User, request=None, data: dict |
         actor=by,
         action="case.transition",
         obj=case.declaration,
-        request=request,
+        origin=origin,
         data={"from": previous, "to": target, **(data or {})},
     )
     return case
 
 
 @transaction.atomic
-def case_assign(*, case: Case, analyst: User | None, by: User, request=None) -> Case:
+def case_assign(*, case: Case, analyst: User | None, by: User, origin: AuditOrigin | None = None) -> Case:
     _require_acss(by)
     if analyst is not None and not actor_for(analyst).is_acss:
         raise HandlingError(_("On n'assigne un dossier qu'à un analyste de la cellule."))
@@ -195,18 +197,18 @@ def case_assign(*, case: Case, analyst: User | None, by: User, request=None) -> 
         actor=by,
         action="case.assigned",
         obj=case.declaration,
-        request=request,
+        origin=origin,
         data={"analyst": analyst.email if analyst else None},
     )
     return case
 
 
 @transaction.atomic
-def case_take(*, case: Case, by: User, request=None) -> Case:
+def case_take(*, case: Case, by: User, origin: AuditOrigin | None = None) -> Case:
     """new → qualifying: an analyst takes the case (and is assigned it if nobody is)."""
     _require_acss(by)
     case = _locked(case)
-    _transition(case, CaseState.QUALIFYING, by=by, request=request)
+    _transition(case, CaseState.QUALIFYING, by=by, origin=origin)
     if case.assigned_to_id is None:
         case.assigned_to = by
     case.save(update_fields=["state", "assigned_to"])
@@ -224,7 +226,7 @@ def case_qualify(
     sanitary_impact_confirmed: bool,
     category: IncidentCategory | None = None,
     rsit: str = "",
-    request=None,
+    origin: AuditOrigin | None = None,
 ) -> Case:
     """qualifying → qualified, with the analyst's criticity, legal level and a required justification.
 
@@ -240,7 +242,7 @@ def case_qualify(
         case,
         CaseState.QUALIFIED,
         by=by,
-        request=request,
+        origin=origin,
         data={
             "criticity": criticity,
             "legal_level": legal_level,
@@ -259,10 +261,10 @@ def case_qualify(
 
 
 @transaction.atomic
-def case_start_accompaniment(*, case: Case, by: User, request=None) -> Case:
+def case_start_accompaniment(*, case: Case, by: User, origin: AuditOrigin | None = None) -> Case:
     _require_acss(by)
     case = _locked(case)
-    _transition(case, CaseState.ACCOMPANIMENT, by=by, request=request)
+    _transition(case, CaseState.ACCOMPANIMENT, by=by, origin=origin)
     case.save(update_fields=["state"])
     return case
 
@@ -277,13 +279,13 @@ def case_close(
     degraded_hours: int | None = None,
     patients_affected: int | None = None,
     provider: str = "",
-    request=None,
+    origin: AuditOrigin | None = None,
 ) -> Case:
     _require_acss(by)
     if not summary.strip():
         raise HandlingError(str(SUMMARY_REQUIRED))
     case = _locked(case)
-    _transition(case, CaseState.CLOSED, by=by, request=request)
+    _transition(case, CaseState.CLOSED, by=by, origin=origin)
     _end_clock(case)
     case.closed_at, case.closed_by = timezone.now(), by
     case.closure_summary, case.closure_root_cause, case.closure_provider = summary.strip(), root_cause, provider
@@ -294,12 +296,12 @@ def case_close(
 
 
 @transaction.atomic
-def case_out_of_scope(*, case: Case, by: User, reason: str, request=None) -> Case:
+def case_out_of_scope(*, case: Case, by: User, reason: str, origin: AuditOrigin | None = None) -> Case:
     _require_acss(by)
     if not reason.strip():
         raise HandlingError(str(OUT_OF_SCOPE_REASON_REQUIRED))
     case = _locked(case)
-    _transition(case, CaseState.OUT_OF_SCOPE, by=by, request=request, data={"reason": reason})
+    _transition(case, CaseState.OUT_OF_SCOPE, by=by, origin=origin, data={"reason": reason})
     _end_clock(case)
     case.closed_at, case.closed_by, case.closure_summary = timezone.now(), by, reason.strip()
     case.save()
@@ -307,12 +309,12 @@ def case_out_of_scope(*, case: Case, by: User, reason: str, request=None) -> Cas
 
 
 @transaction.atomic
-def case_merge(*, case: Case, by: User, into: Declaration, request=None) -> Case:
+def case_merge(*, case: Case, by: User, into: Declaration, origin: AuditOrigin | None = None) -> Case:
     _require_acss(by)
     if into.pk == case.declaration_id:
         raise HandlingError(_("Une déclaration ne peut pas être le doublon d'elle-même."))
     case = _locked(case)
-    _transition(case, CaseState.DUPLICATE, by=by, request=request, data={"into": into.reference})
+    _transition(case, CaseState.DUPLICATE, by=by, origin=origin, data={"into": into.reference})
     _end_clock(case)
     case.merged_into, case.closed_at, case.closed_by = into, timezone.now(), by
     case.save()
@@ -326,7 +328,9 @@ def _end_clock(case: Case) -> None:
 
 
 @transaction.atomic
-def case_escalate(*, case: Case, by: User, authority_code: str, reason: str, request=None) -> Escalation:
+def case_escalate(
+    *, case: Case, by: User, authority_code: str, reason: str, origin: AuditOrigin | None = None
+) -> Escalation:
     """Escalate to an authority: recorded (to whom, when, why, by whom), the authority notified and given
     read access to the case."""
     _require_acss(by)
@@ -345,7 +349,7 @@ def case_escalate(*, case: Case, by: User, authority_code: str, reason: str, req
         actor=by,
         action="case.escalated",
         obj=declaration,
-        request=request,
+        origin=origin,
         data={"authority": authority_code, "reason": reason.strip()},
     )
     recipients = [a for a in (authority.email,) if a] + list(
@@ -388,7 +392,12 @@ def _message_once(
 
 @transaction.atomic
 def question_ask(
-    *, declaration: Declaration, by: User, body: str, idempotency_key: str | None = None, request=None
+    *,
+    declaration: Declaration,
+    by: User,
+    body: str,
+    idempotency_key: str | None = None,
+    origin: AuditOrigin | None = None,
 ) -> Written[Message]:
     """ACSS, or the ARS of the region, asks the structure. The cell's clock pauses until it is answered.
 
@@ -429,7 +438,7 @@ def question_ask(
             case.paused_remaining = _remaining(case.qualification_due_at, now)
             case.qualification_due_at = None
         case.save(update_fields=["waiting_since", "paused_remaining", "qualification_due_at"])
-    audit_record(actor=by, action="case.question", obj=declaration, request=request, data={"message": question.pk})
+    audit_record(actor=by, action="case.question", obj=declaration, origin=origin, data={"message": question.pk})
     _notify_structure(declaration, "cases/email/question", {"question": question})
     return written
 
@@ -444,7 +453,7 @@ def _remaining(due, now) -> timedelta:
 
 @transaction.atomic
 def question_answer(
-    *, question: Message, by: User, body: str, idempotency_key: str | None = None, request=None
+    *, question: Message, by: User, body: str, idempotency_key: str | None = None, origin: AuditOrigin | None = None
 ) -> Written[Message]:
     """The structure answers; when no question is left open, the cell's clock restarts where it stopped.
 
@@ -490,7 +499,7 @@ def question_answer(
             )
         case.waiting_since, case.paused_remaining = None, None
         case.save(update_fields=["waiting_since", "paused_remaining", "qualification_due_at"])
-    audit_record(actor=by, action="case.answer", obj=declaration, request=request, data={"message": answer.pk})
+    audit_record(actor=by, action="case.answer", obj=declaration, origin=origin, data={"message": answer.pk})
     if question.author.email:
         send_mail_on_commit(
             subject=_("[ACSS] Réponse %(de_name)s à votre question sur %(ref)s")
@@ -506,7 +515,12 @@ def question_answer(
 
 @transaction.atomic
 def note_add(
-    *, declaration: Declaration, by: User, body: str, idempotency_key: str | None = None, request=None
+    *,
+    declaration: Declaration,
+    by: User,
+    body: str,
+    idempotency_key: str | None = None,
+    origin: AuditOrigin | None = None,
 ) -> Written[Message]:
     """An internal note of the cell: never shown to the structure (nor to the ARS or authorities).
 
@@ -534,12 +548,12 @@ def note_add(
     if not written.created:
         return written
     note = written.row
-    audit_record(actor=by, action="case.note", obj=declaration, request=request, data={"message": note.pk})
+    audit_record(actor=by, action="case.note", obj=declaration, origin=origin, data={"message": note.pk})
     return written
 
 
 @transaction.atomic
-def case_structure_resolved(*, declaration: Declaration, by: User, request=None) -> Case:
+def case_structure_resolved(*, declaration: Declaration, by: User, origin: AuditOrigin | None = None) -> Case:
     """The structure says the incident is resolved; the cell closes."""
     if declaration.structure_id not in actor_for(by).structure_ids:
         raise HandlingError(_("Seule la structure déclare l'incident résolu."))
@@ -547,7 +561,7 @@ def case_structure_resolved(*, declaration: Declaration, by: User, request=None)
     if case.structure_resolved_at is None:
         case.structure_resolved_at = timezone.now()
         case.save(update_fields=["structure_resolved_at"])
-        audit_record(actor=by, action="case.structure_resolved", obj=declaration, request=request)
+        audit_record(actor=by, action="case.structure_resolved", obj=declaration, origin=origin)
     return case
 
 

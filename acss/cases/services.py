@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Max
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from acss.core.audit import audit_record
+from acss.core.audit import AuditOrigin, audit_record
 
 from .models import ReflexSheet, ReflexSheetVersion
 
@@ -34,7 +33,7 @@ def reflex_sheet_revise(
     change_note: str,
     by,
     based_on: int | None = None,
-    request: HttpRequest | None = None,
+    origin: AuditOrigin | None = None,
 ) -> ReflexSheetVersion:
     """Record a new version of ``sheet`` (number = highest + 1, under a lock on the sheet).
 
@@ -72,7 +71,7 @@ def reflex_sheet_revise(
         actor=by,
         action="reflex_sheet.revised",
         obj=locked,
-        request=request,
+        origin=origin,
         data={
             "slug": locked.slug,
             "version": version.number,

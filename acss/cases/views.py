@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from acss.accounts.selectors import actor_for
+from acss.core.audit import AuditOrigin
 
 from .forms import ReflexSheetRevisionForm
 from .rendering import render_markdown
@@ -102,7 +103,7 @@ def sheet_edit(request: HttpRequest, slug: str) -> HttpResponse:
                     change_note=form.cleaned_data["change_note"],
                     based_on=form.cleaned_data["based_on"],
                     by=request.user,
-                    request=request,
+                    origin=AuditOrigin.of(request),
                 )
             except RevisionRefusedError as refusal:
                 if refusal.code == "stale":

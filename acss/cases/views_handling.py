@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from acss.accounts.models import OrganisationKind
+from acss.core.audit import AuditOrigin
 from acss.core.idempotency import IdempotencyConflictError, scoped_key
 from acss.declarations.models import Declaration
 from acss.declarations.selectors import declaration_get_visible
@@ -106,23 +107,23 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
 
     def run() -> None:
         if action == "take":
-            handling.case_take(case=case, by=user, request=request)
+            handling.case_take(case=case, by=user, origin=AuditOrigin.of(request))
         elif action == "assign":
-            handling.case_assign(case=case, analyst=data["analyst"], by=user, request=request)
+            handling.case_assign(case=case, analyst=data["analyst"], by=user, origin=AuditOrigin.of(request))
         elif action == "qualify":
-            handling.case_qualify(case=case, by=user, request=request, **data)
+            handling.case_qualify(case=case, by=user, origin=AuditOrigin.of(request), **data)
         elif action == "accompany":
-            handling.case_start_accompaniment(case=case, by=user, request=request)
+            handling.case_start_accompaniment(case=case, by=user, origin=AuditOrigin.of(request))
         elif action == "close":
-            handling.case_close(case=case, by=user, request=request, **data)
+            handling.case_close(case=case, by=user, origin=AuditOrigin.of(request), **data)
         elif action == "out_of_scope":
-            handling.case_out_of_scope(case=case, by=user, reason=data["reason"], request=request)
+            handling.case_out_of_scope(case=case, by=user, reason=data["reason"], origin=AuditOrigin.of(request))
         elif action == "merge":
-            handling.case_merge(case=case, by=user, into=data["into"], request=request)
+            handling.case_merge(case=case, by=user, into=data["into"], origin=AuditOrigin.of(request))
         elif action == "escalate":
-            handling.case_escalate(case=case, by=user, request=request, **data)
+            handling.case_escalate(case=case, by=user, origin=AuditOrigin.of(request), **data)
         elif action == "resolved":
-            handling.case_structure_resolved(declaration=declaration, by=user, request=request)
+            handling.case_structure_resolved(declaration=declaration, by=user, origin=AuditOrigin.of(request))
 
     # A double click or a page sent again does the action once, and says it is done.
     key = scoped_key(kind=f"act-{action}", user_pk=user.pk, key=request.POST.get("submission_key"))
@@ -158,10 +159,12 @@ def message_post(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         if kind == MessageKind.QUESTION:
             handling.question_ask(
-                declaration=declaration, by=request.user, body=body, idempotency_key=key, request=request
+                declaration=declaration, by=request.user, body=body, idempotency_key=key, origin=AuditOrigin.of(request)
             )
         elif kind == MessageKind.NOTE:
-            handling.note_add(declaration=declaration, by=request.user, body=body, idempotency_key=key, request=request)
+            handling.note_add(
+                declaration=declaration, by=request.user, body=body, idempotency_key=key, origin=AuditOrigin.of(request)
+            )
         elif kind == MessageKind.ANSWER:
             question = Message.objects.filter(
                 pk=request.POST.get("question"), declaration=declaration, kind=MessageKind.QUESTION
@@ -169,7 +172,7 @@ def message_post(request: HttpRequest, reference: str) -> HttpResponse:
             if question is None:
                 raise Http404("no such question")
             handling.question_answer(
-                question=question, by=request.user, body=body, idempotency_key=key, request=request
+                question=question, by=request.user, body=body, idempotency_key=key, origin=AuditOrigin.of(request)
             )
         else:
             raise Http404("unknown kind")

@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 from acss.accounts.selectors import actor_for
 from acss.cases.models import KeyedAction
 from acss.core.api import ErrorSerializer, FormDataParser, JSONObjectParser, form_input, form_request_serializer
-from acss.core.audit import audit_record
+from acss.core.audit import AuditOrigin, audit_record
 from acss.core.calendars import zone_of
 from acss.core.idempotency import Written, scoped_key
 from acss.core.referential import INCIDENT_CATEGORIES
@@ -238,13 +238,13 @@ class DeclarationListAPI(generics.ListCreateAPIView):
         if errors or type_errors:
             return _errors({**errors, **type_errors})
         written = services.declaration_submit(
-            user=request.user,
+            by=request.user,
             structure=cleaned["structure"],
             cleaned=cleaned,
             channel="api",
             on_behalf=declaring_on_behalf(user=request.user, structure=cleaned["structure"]),
             idempotency_key=key,
-            request=request,
+            origin=AuditOrigin.of(request),
         )
         return _submitted(request, written)
 
@@ -269,7 +269,7 @@ class QuickAlertAPI(APIView):
             return _errors(_form_errors(form, type_errors))
         d = form.cleaned_data
         written = services.quick_alert_submit(
-            user=request.user,
+            by=request.user,
             structure=d["structure"],
             summary=d["alert_summary"],
             since=d["alert_since"],
@@ -279,7 +279,7 @@ class QuickAlertAPI(APIView):
             channel="api",
             on_behalf=declaring_on_behalf(user=request.user, structure=d["structure"]),
             idempotency_key=key,
-            request=request,
+            origin=AuditOrigin.of(request),
         )
         return _submitted(request, written)
 
@@ -364,12 +364,12 @@ class AddendumAPI(APIView):
         try:
             written = services.addendum_add(
                 declaration=declaration,
-                user=request.user,
+                by=request.user,
                 kind=form.cleaned_data["kind"],
                 body=form.cleaned_data["body"],
                 uploads=request.FILES.getlist("files"),
                 idempotency_key=_key(request, "api-add"),
-                request=request,
+                origin=AuditOrigin.of(request),
             )
         except ValidationError as exc:
             return _errors({"files": exc.messages})
@@ -394,9 +394,9 @@ class SituationAPI(APIView):
             return _errors(_form_errors(form, type_errors))
         written = services.situation_update_add(
             declaration=declaration,
-            user=request.user,
+            by=request.user,
             idempotency_key=_key(request, "api-sit"),
-            request=request,
+            origin=AuditOrigin.of(request),
             **form.cleaned_data,
         )
         return _added(written)
@@ -445,7 +445,11 @@ class CompletionAPI(APIView):
                 return _errors({**errors, **type_errors})
         try:
             written = services.declaration_complete(
-                declaration=declaration, user=request.user, cleaned=cleaned, idempotency_key=key, request=request
+                declaration=declaration,
+                by=request.user,
+                cleaned=cleaned,
+                idempotency_key=key,
+                origin=AuditOrigin.of(request),
             )
         except ValidationError as exc:
             return _already_complete(exc.messages[0])

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from acss.accounts.selectors import actor_for
-from acss.core.audit import audit_record
+from acss.core.audit import AuditOrigin, audit_record
 from acss.core.calendars import zone_of
 from acss.core.formsafety import login_required_keeping_post, pop_kept_post
 from acss.core.idempotency import IdempotencyConflictError, scoped_key
@@ -205,7 +205,7 @@ def quick_alert(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         declaration, _created = services.quick_alert_submit(
-            user=request.user,
+            by=request.user,
             structure=d["structure"],
             summary=d["alert_summary"],
             since=d["alert_since"],
@@ -214,7 +214,7 @@ def quick_alert(request: HttpRequest) -> HttpResponse:
             is_major=d["is_major"],
             on_behalf=declaring_on_behalf(user=request.user, structure=d["structure"]),
             idempotency_key=scoped_key(kind="alert", user_pk=request.user.pk, key=key),
-            request=request,
+            origin=AuditOrigin.of(request),
         )
         return redirect("declarations:receipt", reference=declaration.reference)
     return render(
@@ -236,7 +236,7 @@ def _prefill(user) -> dict:
 def draft_new(request: HttpRequest) -> HttpResponse:
     if not structures_for_declaring(user=request.user).exists():
         raise Http404("no structure to declare for")
-    draft = services.draft_create(user=request.user, data=_prefill(request.user), request=request)
+    draft = services.draft_create(by=request.user, data=_prefill(request.user), origin=AuditOrigin.of(request))
     return redirect("declarations:draft_step", key=draft.key, step=1)
 
 
@@ -262,7 +262,7 @@ def declaration_complete_start(request: HttpRequest, reference: str) -> HttpResp
         }
         if declaration.callback_phone:
             data["declarant_phone"] = declaration.callback_phone
-        draft = services.draft_create(user=request.user, data=data, completes=declaration, request=request)
+        draft = services.draft_create(by=request.user, data=data, completes=declaration, origin=AuditOrigin.of(request))
     return redirect("declarations:draft_step", key=draft.key, step=1)
 
 
@@ -293,12 +293,12 @@ def draft_step(request: HttpRequest, key: uuid.UUID, step: int) -> HttpResponse:
         structure = form.cleaned_data["structure"] if valid and step == 1 else None
         draft = services.draft_step_save(
             draft=draft,
-            user=request.user,
+            by=request.user,
             step=step,
             raw=raw,
             structure=structure,
             on_behalf=structure is not None and declaring_on_behalf(user=request.user, structure=structure),
-            request=request,
+            origin=AuditOrigin.of(request),
         )
         if request.method == "POST":
             valid = _store_files(request, draft, form) and valid
@@ -334,7 +334,7 @@ def _store_files(request: HttpRequest, draft: DeclarationDraft, form) -> bool:
     ok = True
     for upload in request.FILES.getlist("files"):
         try:
-            services.attachment_store(upload=upload, user=request.user, draft=draft, request=request)
+            services.attachment_store(upload=upload, by=request.user, draft=draft, origin=AuditOrigin.of(request))
         except ValidationError as exc:
             form.add_error(None, exc)
             ok = False
@@ -380,17 +380,17 @@ def draft_submit(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
         return redirect("declarations:draft_step", key=draft.key, step=first)
     if draft.completes_id:
         declaration, _created = services.declaration_complete(
-            declaration=draft.completes, user=request.user, cleaned=cleaned, draft=draft, request=request
+            declaration=draft.completes, by=request.user, cleaned=cleaned, draft=draft, origin=AuditOrigin.of(request)
         )
     else:
         declaration, _created = services.declaration_submit(
-            user=request.user,
+            by=request.user,
             structure=cleaned["structure"],
             cleaned=cleaned,
             draft=draft,
             on_behalf=declaring_on_behalf(user=request.user, structure=cleaned["structure"]),
             idempotency_key=f"draft:{draft.key}",
-            request=request,
+            origin=AuditOrigin.of(request),
         )
     return redirect("declarations:receipt", reference=declaration.reference)
 
@@ -399,7 +399,7 @@ def draft_submit(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
 @require_POST
 def draft_delete(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
     draft = draft_get_for_user(user=request.user, key=key)
-    services.draft_delete(draft=draft, user=request.user, request=request)
+    services.draft_delete(draft=draft, by=request.user, origin=AuditOrigin.of(request))
     messages.info(request, _("Brouillon supprimé."))
     return redirect("declarations:start")
 
@@ -451,12 +451,12 @@ def addendum_new(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             services.addendum_add(
                 declaration=declaration,
-                user=request.user,
+                by=request.user,
                 kind=form.cleaned_data["kind"],
                 body=form.cleaned_data["body"],
                 uploads=request.FILES.getlist("files"),
                 idempotency_key=scoped_key(kind="addendum", user_pk=request.user.pk, key=key),
-                request=request,
+                origin=AuditOrigin.of(request),
             )
         except ValidationError as exc:
             form.add_error("files", exc)
@@ -488,8 +488,8 @@ def situation_new(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             services.situation_update_add(
                 declaration=declaration,
-                user=request.user,
-                request=request,
+                by=request.user,
+                origin=AuditOrigin.of(request),
                 idempotency_key=scoped_key(kind="situation", user_pk=request.user.pk, key=key),
                 **form.cleaned_data,
             )
