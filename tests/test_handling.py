@@ -11,6 +11,7 @@ from acss.cases.models import Case, CaseState, Message
 from acss.cases.rules import TRANSITIONS
 from acss.cases.selectors_handling import regulatory_clocks
 from acss.core.calendars import cell_calendar
+from acss.core.errors import Refusal
 from acss.core.models import AuditEvent, IncidentCategory
 
 from .intake_helpers import at_paris
@@ -51,7 +52,7 @@ def test_every_allowed_and_every_refused_transition(world, source, target):
         assert case.state == target
         assert AuditEvent.objects.filter(action="case.transition").count() == before + 1
     else:
-        with pytest.raises(handling.HandlingError, match="Passage impossible"):
+        with pytest.raises(Refusal, match="Passage impossible"):
             act(world, case, target)
         case.refresh_from_db()
         assert case.state == source
@@ -59,13 +60,13 @@ def test_every_allowed_and_every_refused_transition(world, source, target):
 
 def test_only_acss_drives_the_lifecycle(world):
     for persona in ("declarant_a", "ars_idf", "fssi", "dgs"):
-        with pytest.raises(handling.HandlingError):
+        with pytest.raises(Refusal):
             handling.case_take(case=world.decl_a.case, by=world.personas[persona])
 
 
 def test_qualification_needs_a_justification_and_keeps_the_declarant_answer(world):
     case = handling.case_take(case=world.decl_a.case, by=world.personas["analyst"])
-    with pytest.raises(handling.HandlingError, match="justification"):
+    with pytest.raises(Refusal, match="justification"):
         handling.case_qualify(
             case=case,
             by=world.personas["analyst"],
@@ -159,7 +160,7 @@ def test_an_authority_sees_the_case_only_once_escalated(world):
     page = world.client("dgs").get(url)
     assert page.status_code == 200 and "Impact sanitaire suspecté" in page.content.decode()
     assert world.client("ansm").get(url).status_code == 404
-    with pytest.raises(handling.HandlingError, match="déjà été transmise"):
+    with pytest.raises(Refusal, match="déjà été transmise"):
         handling.case_escalate(case=world.decl_b.case, by=world.personas["analyst"], authority_code="dgs", reason="x")
 
 
@@ -172,7 +173,7 @@ def test_the_structure_never_sees_internal_notes(world):
         assert "Piste : prestataire négligent" not in html, persona
     assert "Quel prestataire ?" in world.client("declarant_a").get(url).content.decode()
     assert "Piste : prestataire négligent" in world.client("analyst").get(url).content.decode()
-    with pytest.raises(handling.HandlingError):
+    with pytest.raises(Refusal):
         handling.note_add(declaration=world.decl_a, by=world.personas["ars_idf"], body="x")
 
 

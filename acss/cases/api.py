@@ -457,38 +457,35 @@ class MessageListAPI(APIView):
             return _field_errors(serializer)
         data = serializer.validated_data
         key = scoped_key(kind="api-msg", user_pk=request.user.pk, key=request.headers.get("Idempotency-Key"))
-        try:
-            if data["kind"] == MessageKind.QUESTION:
-                written = handling.question_ask(
-                    declaration=declaration,
-                    by=request.user,
-                    body=data["body"],
-                    idempotency_key=key,
-                    origin=AuditOrigin.of(request),
-                )
-            elif data["kind"] == MessageKind.NOTE:
-                written = handling.note_add(
-                    declaration=declaration,
-                    by=request.user,
-                    body=data["body"],
-                    idempotency_key=key,
-                    origin=AuditOrigin.of(request),
-                )
-            else:
-                question = Message.objects.filter(
-                    pk=data["question"], declaration=declaration, kind=MessageKind.QUESTION
-                ).first()
-                if question is None:
-                    return _errors({"question": [_("Cette question n'existe pas sur cette déclaration.")]})
-                written = handling.question_answer(
-                    question=question,
-                    by=request.user,
-                    body=data["body"],
-                    idempotency_key=key,
-                    origin=AuditOrigin.of(request),
-                )
-        except handling.HandlingError as exc:
-            return _errors({"__all__": [str(exc)]})
+        if data["kind"] == MessageKind.QUESTION:
+            written = handling.question_ask(
+                declaration=declaration,
+                by=request.user,
+                body=data["body"],
+                idempotency_key=key,
+                origin=AuditOrigin.of(request),
+            )
+        elif data["kind"] == MessageKind.NOTE:
+            written = handling.note_add(
+                declaration=declaration,
+                by=request.user,
+                body=data["body"],
+                idempotency_key=key,
+                origin=AuditOrigin.of(request),
+            )
+        else:
+            question = Message.objects.filter(
+                pk=data["question"], declaration=declaration, kind=MessageKind.QUESTION
+            ).first()
+            if question is None:
+                return _errors({"question": [_("Cette question n'existe pas sur cette déclaration.")]})
+            written = handling.question_answer(
+                question=question,
+                by=request.user,
+                body=data["body"],
+                idempotency_key=key,
+                origin=AuditOrigin.of(request),
+            )
         code = status.HTTP_201_CREATED if written.created else status.HTTP_200_OK
         message = Message.objects.select_related("author", "author_organisation", "declaration__structure").get(
             pk=written.row.pk
@@ -704,17 +701,14 @@ class CaseActionAPI(APIView):
                 data["into"] = declaration_get_visible(user=request.user, reference=data["into"].strip().upper())
             except Http404:
                 return _errors({"into": [_("Aucune déclaration de ce numéro ne vous est visible.")]})
-        try:
-            handling.keyed_action(
-                key=scoped_key(kind="api-act", user_pk=request.user.pk, key=request.headers.get("Idempotency-Key")),
-                declaration=declaration,
-                action=action,
-                by=request.user,
-                params=data,
-                run=lambda: _run(
-                    action, data, by=request.user, origin=AuditOrigin.of(request), declaration=declaration, case=case
-                ),
-            )
-        except handling.HandlingError as exc:
-            return _errors({"__all__": [str(exc)]})
+        handling.keyed_action(
+            key=scoped_key(kind="api-act", user_pk=request.user.pk, key=request.headers.get("Idempotency-Key")),
+            declaration=declaration,
+            action=action,
+            by=request.user,
+            params=data,
+            run=lambda: _run(
+                action, data, by=request.user, origin=AuditOrigin.of(request), declaration=declaration, case=case
+            ),
+        )
         return _case_response(request, reference)

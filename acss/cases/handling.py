@@ -28,6 +28,7 @@ from acss.accounts.models import MembershipStatus, Organisation, OrganisationKin
 from acss.accounts.selectors import actor_for
 from acss.core.audit import AuditOrigin, audit_record
 from acss.core.calendars import cell_calendar, structure_calendar
+from acss.core.errors import Refusal
 from acss.core.french import de_organisation
 from acss.core.idempotency import IdempotencyConflictError, Written, create_once
 from acss.core.models import IncidentCategory
@@ -36,11 +37,6 @@ from acss.declarations.models import Declaration, Escalation
 
 from .models import Case, CaseState, Criticity, KeyedAction, Message, MessageKind
 from .rules import answer_business_days, provisional_criticity, qualification_hours, transition_allowed
-
-
-class HandlingError(Exception):
-    """A refused handling action; the message is French, for the person who tried."""
-
 
 # What is missing or out of range, in the services' words: the page's forms and the API's serializers say the same.
 JUSTIFICATION_REQUIRED = gettext_lazy("La justification de la qualification est obligatoire.")
@@ -82,7 +78,7 @@ def keyed_action(
     by: User,
     params: dict,
     run: Callable[[], object],
-    refusals: tuple[type[Exception], ...] = (HandlingError,),
+    refusals: tuple[type[Exception], ...] = (Refusal,),
 ) -> bool:
     """Run ``run`` (a service) once per idempotency key; True when it ran now, False when the key says it already
     did. The key is recorded in ``KeyedAction`` in the same savepoint as what ``run`` writes.
@@ -117,6 +113,8 @@ def keyed_action(
 
     try:
         _row, created = create_once(KeyedAction, key=key, create=create, same=same)
+    except IdempotencyConflictError:
+        raise
     except refusals:
         stored = KeyedAction.objects.filter(idempotency_key=key).first()
         if stored is None:
@@ -129,7 +127,7 @@ def keyed_action(
 
 def _require_acss(user: User) -> None:
     if not actor_for(user).is_acss:
-        raise HandlingError(_("Seule la cellule ACSS peut faire cela."))
+        raise Refusal(_("Seule la cellule ACSS peut faire cela."))
 
 
 def _locked(case: Case) -> Case:
@@ -169,7 +167,7 @@ def _transition(
     case: Case, target: str, *, by: User, origin: AuditOrigin | None = None, data: dict | None = None
 ) -> Case:
     if not transition_allowed(case.state, target):
-        raise HandlingError(
+        raise Refusal(
             _("Passage impossible de « %(from)s » à « %(to)s ».")
             % {"from": CaseState(case.state).label, "to": CaseState(target).label}
         )
@@ -189,7 +187,7 @@ def _transition(
 def case_assign(*, case: Case, analyst: User | None, by: User, origin: AuditOrigin | None = None) -> Case:
     _require_acss(by)
     if analyst is not None and not actor_for(analyst).is_acss:
-        raise HandlingError(_("On n'assigne un dossier qu'à un analyste de la cellule."))
+        raise Refusal(_("On n'assigne un dossier qu'à un analyste de la cellule."))
     case = _locked(case)
     case.assigned_to = analyst
     case.save(update_fields=["assigned_to"])
@@ -234,9 +232,9 @@ def case_qualify(
     as it was on the declaration."""
     _require_acss(by)
     if not justification.strip():
-        raise HandlingError(str(JUSTIFICATION_REQUIRED))
+        raise Refusal(str(JUSTIFICATION_REQUIRED))
     if criticity not in Criticity.values:
-        raise HandlingError(str(CRITICITY_RANGE))
+        raise Refusal(str(CRITICITY_RANGE))
     case = _locked(case)
     _transition(
         case,
@@ -283,7 +281,7 @@ def case_close(
 ) -> Case:
     _require_acss(by)
     if not summary.strip():
-        raise HandlingError(str(SUMMARY_REQUIRED))
+        raise Refusal(str(SUMMARY_REQUIRED))
     case = _locked(case)
     _transition(case, CaseState.CLOSED, by=by, origin=origin)
     _end_clock(case)
@@ -299,7 +297,7 @@ def case_close(
 def case_out_of_scope(*, case: Case, by: User, reason: str, origin: AuditOrigin | None = None) -> Case:
     _require_acss(by)
     if not reason.strip():
-        raise HandlingError(str(OUT_OF_SCOPE_REASON_REQUIRED))
+        raise Refusal(str(OUT_OF_SCOPE_REASON_REQUIRED))
     case = _locked(case)
     _transition(case, CaseState.OUT_OF_SCOPE, by=by, origin=origin, data={"reason": reason})
     _end_clock(case)
@@ -312,7 +310,7 @@ def case_out_of_scope(*, case: Case, by: User, reason: str, origin: AuditOrigin 
 def case_merge(*, case: Case, by: User, into: Declaration, origin: AuditOrigin | None = None) -> Case:
     _require_acss(by)
     if into.pk == case.declaration_id:
-        raise HandlingError(_("Une déclaration ne peut pas être le doublon d'elle-même."))
+        raise Refusal(_("Une déclaration ne peut pas être le doublon d'elle-même."))
     case = _locked(case)
     _transition(case, CaseState.DUPLICATE, by=by, origin=origin, data={"into": into.reference})
     _end_clock(case)
@@ -335,7 +333,7 @@ def case_escalate(
     read access to the case."""
     _require_acss(by)
     if not reason.strip():
-        raise HandlingError(str(ESCALATION_REASON_REQUIRED))
+        raise Refusal(str(ESCALATION_REASON_REQUIRED))
     authority = Organisation.objects.get(kind=OrganisationKind.AUTHORITY, authority_code=authority_code)
     declaration = case.declaration
     escalation, created = Escalation.objects.get_or_create(
@@ -344,7 +342,7 @@ def case_escalate(
         defaults={"reason": reason.strip(), "decided_by": by, "decided_at": timezone.now()},
     )
     if not created:
-        raise HandlingError(_("La déclaration a déjà été transmise à %(name)s.") % {"name": authority.name})
+        raise Refusal(_("La déclaration a déjà été transmise à %(name)s.") % {"name": authority.name})
     audit_record(
         actor=by,
         action="case.escalated",
@@ -405,9 +403,9 @@ def question_ask(
     actor = actor_for(by)
     region = declaration.structure.departement.region_id
     if not (actor.is_acss or region in actor.ars_region_codes):
-        raise HandlingError(_("Seules la cellule et l'ARS de la région posent des questions à la structure."))
+        raise Refusal(_("Seules la cellule et l'ARS de la région posent des questions à la structure."))
     if not body.strip():
-        raise HandlingError(str(MESSAGE_REQUIRED[MessageKind.QUESTION]))
+        raise Refusal(str(MESSAGE_REQUIRED[MessageKind.QUESTION]))
     now = timezone.now()
     due = structure_calendar(declaration.structure.departement).add_business_days(now, answer_business_days())
     written = _message_once(
@@ -460,9 +458,9 @@ def question_answer(
     Once per idempotency key: the same key again hands back the first answer (``created`` false)."""
     declaration = question.declaration
     if declaration.structure_id not in actor_for(by).structure_ids:
-        raise HandlingError(_("Seule la structure répond à ses questions."))
+        raise Refusal(_("Seule la structure répond à ses questions."))
     if not body.strip():
-        raise HandlingError(str(MESSAGE_REQUIRED[MessageKind.ANSWER]))
+        raise Refusal(str(MESSAGE_REQUIRED[MessageKind.ANSWER]))
     now = timezone.now()
     written = _message_once(
         key=idempotency_key,
@@ -527,7 +525,7 @@ def note_add(
     Once per idempotency key: the same key again hands back the first note (``created`` false)."""
     _require_acss(by)
     if not body.strip():
-        raise HandlingError(str(MESSAGE_REQUIRED[MessageKind.NOTE]))
+        raise Refusal(str(MESSAGE_REQUIRED[MessageKind.NOTE]))
     written = _message_once(
         key=idempotency_key,
         declaration=declaration,
@@ -556,7 +554,7 @@ def note_add(
 def case_structure_resolved(*, declaration: Declaration, by: User, origin: AuditOrigin | None = None) -> Case:
     """The structure says the incident is resolved; the cell closes."""
     if declaration.structure_id not in actor_for(by).structure_ids:
-        raise HandlingError(_("Seule la structure déclare l'incident résolu."))
+        raise Refusal(_("Seule la structure déclare l'incident résolu."))
     case = _locked(declaration.case)
     if case.structure_resolved_at is None:
         case.structure_resolved_at = timezone.now()

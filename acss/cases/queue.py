@@ -37,11 +37,12 @@ from dsfr.forms import DsfrBaseForm
 from acss.accounts.models import User
 from acss.accounts.selectors import actor_for
 from acss.core.audit import AuditOrigin
+from acss.core.errors import Refusal
 from acss.core.models import IncidentCategory, Region, StructureType
 from acss.declarations.models import Declaration, Situation, SituationUpdate
 from acss.declarations.selectors import declaration_get_visible, declaration_list_visible, declaration_with_state
 
-from .handling import HandlingError, case_assign, case_merge, question_ask
+from .handling import case_assign, case_merge, question_ask
 from .models import OPEN_STATES, CaseState, Criticity
 
 QUEUE_PAGE_SIZE = 50
@@ -472,7 +473,7 @@ class BulkOutcome:
 def queue_bulk_run(*, by: User, data: Mapping, origin: AuditOrigin | None = None) -> BulkOutcome:
     """Apply the bulk form's action to each checked case the user sees, through the handling services.
 
-    Each case is its own transaction with its own audit event; a refusal (``HandlingError``) is reported
+    Each case is its own transaction with its own audit event; a refusal (``Refusal``) is reported
     for that case and the others go on. Ids the user cannot see are reported as not found."""
     outcome = BulkOutcome()
     ids = list(data["cases"])
@@ -491,7 +492,7 @@ def queue_bulk_run(*, by: User, data: Mapping, origin: AuditOrigin | None = None
                 question_ask(declaration=d, by=by, body=data["body"], origin=origin)
             elif action == BulkAction.MERGE:
                 case_merge(case=d.case, by=by, into=data["into_declaration"], origin=origin)
-        except HandlingError as error:
+        except Refusal as error:
             outcome.errors.append(_("%(ref)s : %(error)s") % {"ref": d.reference, "error": error})
         else:
             outcome.done.append(d.reference)

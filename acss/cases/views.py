@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from acss.accounts.selectors import actor_for
 from acss.core.audit import AuditOrigin
+from acss.core.errors import Refusal
 
 from .forms import ReflexSheetRevisionForm
 from .rendering import render_markdown
@@ -17,7 +18,7 @@ from .selectors import (
     reflex_sheet_version_get,
     reflex_sheet_version_list,
 )
-from .services import RevisionRefusedError, reflex_sheet_revise
+from .services import reflex_sheet_revise
 
 
 def _sheet_for(request: HttpRequest, slug: str):
@@ -105,7 +106,7 @@ def sheet_edit(request: HttpRequest, slug: str) -> HttpResponse:
                     by=request.user,
                     origin=AuditOrigin.of(request),
                 )
-            except RevisionRefusedError as refusal:
+            except Refusal as refusal:
                 if refusal.code == "stale":
                     # Let the author save on purpose once they have seen the newer version.
                     data = request.POST.copy()

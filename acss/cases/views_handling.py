@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from acss.accounts.models import OrganisationKind
 from acss.core.audit import AuditOrigin
+from acss.core.errors import Refusal
 from acss.core.idempotency import IdempotencyConflictError, scoped_key
 from acss.declarations.models import Declaration
 from acss.declarations.selectors import declaration_get_visible
@@ -129,12 +130,12 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
     key = scoped_key(kind=f"act-{action}", user_pk=user.pk, key=request.POST.get("submission_key"))
     try:
         handling.keyed_action(key=key, declaration=declaration, action=action, by=user, params=data, run=run)
-    except handling.HandlingError as exc:
-        _keep(request, reference, action)
-        messages.error(request, str(exc))
-        return _back(reference)
     except IdempotencyConflictError:  # back in the browser, the form changed and sent again
         messages.error(request, _("Ce formulaire a déjà servi pour une autre action : rien n'a été fait cette fois."))
+        return _back(reference)
+    except Refusal as exc:
+        _keep(request, reference, action)
+        messages.error(request, exc.message)
         return _back(reference)
     if action == "merge":
         data = {**data, "into": data["into"].reference}
@@ -176,10 +177,6 @@ def message_post(request: HttpRequest, reference: str) -> HttpResponse:
             )
         else:
             raise Http404("unknown kind")
-    except handling.HandlingError as exc:
-        _keep(request, reference, action)
-        messages.error(request, str(exc))
-        return _back(reference)
     except IdempotencyConflictError:  # the page sent again with another text (back in the browser)
         _keep(request, reference, action)
         messages.error(
@@ -189,6 +186,10 @@ def message_post(request: HttpRequest, reference: str) -> HttpResponse:
                 "échanges, puis envoyez de nouveau s'il s'agit bien d'un nouveau message."
             ),
         )
+        return _back(reference)
+    except Refusal as exc:
+        _keep(request, reference, action)
+        messages.error(request, exc.message)
         return _back(reference)
     messages.success(request, message_sent(kind, question if kind == MessageKind.ANSWER else None))
     return _back(reference)

@@ -19,6 +19,9 @@ from collections.abc import Callable
 from typing import Generic, NamedTuple, TypeVar
 
 from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext as _
+
+from .errors import Conflict
 
 KEY_LENGTH = 64  # the ``idempotency_key`` columns
 
@@ -32,8 +35,13 @@ class Written(NamedTuple, Generic[M]):
     created: bool
 
 
-class IdempotencyConflictError(Exception):
+class IdempotencyConflictError(Conflict):
     """The idempotency key was already used for another write: nothing is written, nothing of it is returned."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message or _("Cette clé d'idempotence a déjà servi pour une autre requête."), code="key_reused"
+        )
 
 
 def scoped_key(*, kind: str, user_pk: int, key: str | None) -> str | None:

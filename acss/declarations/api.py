@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
@@ -361,18 +360,15 @@ class AddendumAPI(APIView):
         form = AddendumForm(data, request.FILES or None)
         if not form.is_valid() or type_errors:
             return _errors(_form_errors(form, type_errors))
-        try:
-            written = services.addendum_add(
-                declaration=declaration,
-                by=request.user,
-                kind=form.cleaned_data["kind"],
-                body=form.cleaned_data["body"],
-                uploads=request.FILES.getlist("files"),
-                idempotency_key=_key(request, "api-add"),
-                origin=AuditOrigin.of(request),
-            )
-        except ValidationError as exc:
-            return _errors({"files": exc.messages})
+        written = services.addendum_add(
+            declaration=declaration,
+            by=request.user,
+            kind=form.cleaned_data["kind"],
+            body=form.cleaned_data["body"],
+            uploads=request.FILES.getlist("files"),
+            idempotency_key=_key(request, "api-add"),
+            origin=AuditOrigin.of(request),
+        )
         return _added(written)
 
 
@@ -443,21 +439,18 @@ class CompletionAPI(APIView):
             cleaned, errors = validate_declaration(data, structures=structures, tz=tz)
             if errors or type_errors:
                 return _errors({**errors, **type_errors})
-        try:
-            written = services.declaration_complete(
-                declaration=declaration,
-                by=request.user,
-                cleaned=cleaned,
-                idempotency_key=key,
-                origin=AuditOrigin.of(request),
-            )
-        except ValidationError as exc:
-            return _already_complete(exc.messages[0])
+        written = services.declaration_complete(
+            declaration=declaration,
+            by=request.user,
+            cleaned=cleaned,
+            idempotency_key=key,
+            origin=AuditOrigin.of(request),
+        )
         return _submitted(request, written)
 
 
-def _already_complete(message: str | None = None) -> Response:
-    detail = message or _("Cette déclaration est déjà complète : ajoutez plutôt un complément.")
+def _already_complete() -> Response:
+    detail = _("Cette déclaration est déjà complète : ajoutez plutôt un complément.")
     return Response({"detail": detail}, status=status.HTTP_409_CONFLICT)
 
 

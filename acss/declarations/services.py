@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from acss.accounts.models import Structure, User
 from acss.cases.handling import case_open, case_refresh_provisional, keyed_action
 from acss.core.audit import AuditOrigin, audit_record
+from acss.core.errors import Conflict
 from acss.core.idempotency import Written, create_once
 from acss.core.tasks import enqueue_on_commit
 
@@ -275,7 +276,6 @@ def declaration_complete(
         by=by,
         params={},
         run=run,
-        refusals=(ValidationError,),
     )
     if created and "written" in done:
         return done["written"]
@@ -287,9 +287,9 @@ def _complete(*, declaration: Declaration, by: User, cleaned: dict, draft, origi
     if declaration.completed_at is not None:
         if draft is not None and draft.submitted_id == declaration.pk:
             return Written(declaration, created=False)  # the same completion sent twice
-        raise ValidationError(_("Cette déclaration est déjà complète : ajoutez plutôt un complément."))
+        raise Conflict(_("Cette déclaration est déjà complète : ajoutez plutôt un complément."), code="complete")
     if cleaned.get("structure") and cleaned["structure"].pk != declaration.structure_id:
-        raise ValidationError(_("La structure d'une déclaration ne change pas."))
+        raise Conflict(_("La structure d'une déclaration ne change pas."), code="structure", field="structure")
     fields, m2m = _content(cleaned)
     for name, value in fields.items():
         setattr(declaration, name, value)

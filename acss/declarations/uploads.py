@@ -23,12 +23,12 @@ from typing import ParamSpec, TypeVar
 
 import filetype
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from acss.core.errors import Refusal
 from acss.core.formats import file_size
 
 BINARY_TYPES = {
@@ -68,42 +68,47 @@ def max_upload_label() -> str:
 
 
 def upload_check(upload: UploadedFile) -> CheckedUpload:
-    """Validate an upload on its content; raise ValidationError with a French message naming the file."""
+    """Validate an upload on its content; a ``Refusal`` (on the « files » field) with a French message naming
+    the file."""
     name = upload.name or "fichier"
     if upload.size > max_upload_size():
-        raise ValidationError(
+        raise Refusal(
             _("« %(name)s » pèse %(size)s : la limite est de %(limit)s par fichier.")
             % {"name": name, "size": file_size(upload.size), "limit": max_upload_label()},
             code="too_big",
+            field="files",
         )
     if upload.size == 0:
-        raise ValidationError(_("« %(name)s » est vide.") % {"name": name}, code="empty")
+        raise Refusal(_("« %(name)s » est vide.") % {"name": name}, code="empty", field="files")
     upload.seek(0)
     head = upload.read(8192)
     upload.seek(0)
     ext = PurePath(name).suffix.lower()
     if head.startswith(EXECUTABLE_MAGIC):
-        raise ValidationError(
+        raise Refusal(
             _("« %(name)s » est un programme exécutable : ce type de fichier est refusé.") % {"name": name},
             code="executable",
+            field="files",
         )
     kind = filetype.guess(head)
     if kind is not None:
         allowed = BINARY_TYPES.get(kind.mime)
         if allowed is None:
-            raise ValidationError(
+            raise Refusal(
                 _(
                     "« %(name)s » est de type %(type)s, qui n'est pas accepté. Types acceptés : PDF, images, "
                     "documents bureautiques, archives ZIP, courriels et texte."
                 )
                 % {"name": name, "type": kind.mime},
                 code="type",
+                field="files",
             )
         if ext not in allowed:
-            raise ValidationError(
+            raise Refusal(
                 _("Le contenu de « %(name)s » (%(type)s) ne correspond pas à son extension.")
                 % {"name": name, "type": kind.mime},
                 code="mismatch",
+                field="files",
             )
         content_type = kind.mime
     else:
@@ -118,17 +123,21 @@ def upload_check(upload: UploadedFile) -> CheckedUpload:
 def _text_type(upload: UploadedFile, name: str, ext: str) -> str:
     for chunk in upload.chunks():
         if ACTIVE_MARKUP.search(chunk):
-            raise ValidationError(
+            raise Refusal(
                 _("« %(name)s » contient du HTML ou du SVG actif : ce type de fichier est refusé.") % {"name": name},
                 code="active",
+                field="files",
             )
         if b"\x00" in chunk:
-            raise ValidationError(_("« %(name)s » n'est pas un fichier texte lisible.") % {"name": name}, code="type")
+            raise Refusal(
+                _("« %(name)s » n'est pas un fichier texte lisible.") % {"name": name}, code="type", field="files"
+            )
     upload.seek(0)
     if ext not in TEXT_EXTENSIONS:
-        raise ValidationError(
+        raise Refusal(
             _("Le contenu de « %(name)s » ne correspond pas à son extension (%(ext)s).") % {"name": name, "ext": ext},
             code="mismatch",
+            field="files",
         )
     return "message/rfc822" if ext == ".eml" else "text/plain"
 

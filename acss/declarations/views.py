@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from acss.accounts.selectors import actor_for
 from acss.core.audit import AuditOrigin, audit_record
 from acss.core.calendars import zone_of
+from acss.core.errors import Refusal, refusal_on_form
 from acss.core.formsafety import login_required_keeping_post, pop_kept_post
 from acss.core.idempotency import IdempotencyConflictError, scoped_key
 
@@ -335,8 +335,8 @@ def _store_files(request: HttpRequest, draft: DeclarationDraft, form) -> bool:
     for upload in request.FILES.getlist("files"):
         try:
             services.attachment_store(upload=upload, by=request.user, draft=draft, origin=AuditOrigin.of(request))
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except Refusal as exc:
+            form.add_error(None, exc.message)  # above the step's form, with the step's own errors
             ok = False
     return ok
 
@@ -458,11 +458,11 @@ def addendum_new(request: HttpRequest, reference: str) -> HttpResponse:
                 idempotency_key=scoped_key(kind="addendum", user_pk=request.user.pk, key=key),
                 origin=AuditOrigin.of(request),
             )
-        except ValidationError as exc:
-            form.add_error("files", exc)
         except IdempotencyConflictError:
             form.add_error(None, _sent_already())
             key = uuid.uuid4().hex  # sent again on purpose, it is a new one
+        except Refusal as exc:
+            refusal_on_form(form, exc)
         else:
             messages.success(request, _("Complément ajouté à la déclaration %(ref)s.") % {"ref": declaration.reference})
             return redirect("declarations:detail", reference=reference)
