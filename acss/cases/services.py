@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from acss.accounts.models import User
 from acss.core.audit import AuditOrigin, audit_record
 from acss.core.errors import Refusal
 
@@ -23,7 +24,7 @@ def reflex_sheet_revise(
     sheet: ReflexSheet,
     body: str,
     change_note: str,
-    by,
+    by: User,
     based_on: int | None = None,
     origin: AuditOrigin | None = None,
 ) -> ReflexSheetVersion:
