@@ -202,3 +202,21 @@ def test_another_person_cannot_delete_a_draft(world):
     assert response.status_code == 404
     assert DeclarationDraft.objects.filter(pk=draft.pk).exists()
     assert not AuditEvent.objects.filter(action="draft.deleted").exists()
+
+
+@pytest.mark.parametrize("transport", ["page", "api"])
+def test_a_refused_file_is_answered_on_the_files_field_by_either(world, settings, transport):
+    """The service's refusal names the file on the « files » field: the page's form, the API's 400."""
+    before = _stored_files(settings)
+    exe = SimpleUploadedFile("rapport.pdf", b"MZ\x90\x00" + b"\x00" * 200)
+    if transport == "page":
+        response = post_addendum(world.client("declarant_a"), world, exe)
+        errors = {k: list(v) for k, v in response.context["form"].errors.items()}
+    else:
+        url = reverse("api:addendum", args=[world.decl_a.reference])
+        response = world.api("declarant_a").post(url, {"kind": "new_fact", "body": "Pièces", "files": [exe]})
+        assert response.status_code == 400
+        errors = response.json()["errors"]
+    assert errors == {"files": ["« rapport.pdf » est un programme exécutable : ce type de fichier est refusé."]}
+    assert not world.decl_a.addenda.exists()
+    assert _stored_files(settings) == before
