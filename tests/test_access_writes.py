@@ -298,7 +298,7 @@ def ask_a_question(ctx: Ctx) -> int:
     question = handling.question_ask(
         declaration=ctx.world.decl_a, by=ctx.world.personas["analyst"], body="Le standard est-il joignable ?"
     )
-    return question.pk
+    return question.row.pk
 
 
 # kind → (body, who may write it)

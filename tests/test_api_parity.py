@@ -73,7 +73,7 @@ def test_the_full_declaration_offers_the_same_fields_on_the_page_and_in_the_api(
 def quick_alert(world, structure=None) -> Declaration:
     """A first alert, « incident majeur » ticked, as the declarant of A sends it."""
     return services.quick_alert_submit(
-        user=world.personas["declarant_a"],
+        by=world.personas["declarant_a"],
         structure=structure or world.structure_a,
         summary="Écrans bloqués, demande de rançon aux urgences",
         since=at_paris(2026, 11, 20, 2, 50),
@@ -81,7 +81,7 @@ def quick_alert(world, structure=None) -> Declaration:
         phone="06 12 34 56 78",
         is_major=True,
         idempotency_key=f"alert:{uuid.uuid4().hex}",
-    )
+    ).row
 
 
 def complete(world, transport: str, declaration: Declaration, changes: dict | None = None, key=None):
@@ -754,7 +754,7 @@ def test_an_empty_message_is_refused_in_the_same_words_on_the_page_and_in_the_ap
     decl = world.decl_a
     data = {"kind": kind, "body": "   "}
     if kind == "answer":
-        data["question"] = handling.question_ask(declaration=decl, by=world.personas["analyst"], body="Depuis ?").pk
+        data["question"] = handling.question_ask(declaration=decl, by=world.personas["analyst"], body="Depuis ?").row.pk
     written = Message.objects.count()
     page = post_message(world, "page", persona, decl, data)
     api = post_message(world, "api", persona, decl, data)

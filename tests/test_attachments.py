@@ -101,3 +101,122 @@ def test_files_attached_to_a_draft_follow_the_declaration(world):
     client.post(reverse("declarations:draft_submit", args=[draft.key]))
     draft.refresh_from_db()
     assert draft.submitted.attachments.get().original_name == "rapport.pdf"
+
+
+def _stored_files(settings) -> list:
+    root = settings.MEDIA_ROOT
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_a_failure_after_the_file_is_written_leaves_neither_file_nor_row(world, settings, monkeypatch):
+    """The addendum's transaction fails after its second file is stored: no addendum, no row, no file."""
+    from acss.declarations import services
+
+    before_files, before_rows = _stored_files(settings), Attachment.objects.count()
+    real = services.audit_record
+
+    def fail_on_the_second_file(**kwargs):
+        if kwargs["action"] == "attachment.stored" and Attachment.objects.count() == before_rows + 2:
+            raise RuntimeError("panne après l'écriture du fichier")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "audit_record", fail_on_the_second_file)
+    client = world.client("declarant_a")
+    client.raise_request_exception = False
+    response = post_addendum(client, world, SimpleUploadedFile("a.pdf", PDF), SimpleUploadedFile("b.png", PNG))
+    assert response.status_code == 500
+    assert not world.decl_a.addenda.exists()
+    assert Attachment.objects.count() == before_rows
+    assert _stored_files(settings) == before_files
+
+
+def test_a_failure_writing_the_file_leaves_no_row(world, settings, monkeypatch):
+    from django.core.files.storage import FileSystemStorage
+
+    before_files, before_rows = _stored_files(settings), Attachment.objects.count()
+
+    def full_disk(self, name, content, max_length=None):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(FileSystemStorage, "save", full_disk)
+    client = world.client("declarant_a")
+    client.raise_request_exception = False
+    response = post_addendum(client, world, SimpleUploadedFile("a.pdf", PDF))
+    assert response.status_code == 500
+    assert not world.decl_a.addenda.exists()
+    assert Attachment.objects.count() == before_rows
+    assert _stored_files(settings) == before_files
+
+
+def test_a_stored_file_stays_with_its_row(world, settings):
+    before = len(_stored_files(settings))
+    response = post_addendum(world.client("declarant_a"), world, SimpleUploadedFile("a.pdf", PDF))
+    assert response.status_code == 302
+    stored = Attachment.objects.get(addendum__declaration=world.decl_a)
+    assert len(_stored_files(settings)) == before + 1
+    assert stored.file.read() == PDF
+
+
+def test_a_draft_is_written_by_its_services_and_deleted_with_its_files(
+    world, settings, django_capture_on_commit_callbacks
+):
+    """Created, saved at each step and deleted through the pages: one audit event each (never what was typed);
+    its files go with it once the deletion commits."""
+    from acss.declarations.models import DeclarationDraft
+
+    from .intake_helpers import STEP_DATA, fill_draft
+
+    client = world.client("declarant_a")
+    before = len(_stored_files(settings))
+    client.post(reverse("declarations:draft_new"))
+    draft = DeclarationDraft.objects.latest("created_at")
+    fill_draft(client, draft.key, world.structure_a, steps={1})
+    client.post(
+        reverse("declarations:draft_step", args=[draft.key, 5]),
+        dict(STEP_DATA[4], nav="save", files=[SimpleUploadedFile("rapport.pdf", PDF)]),
+    )
+    assert len(_stored_files(settings)) == before + 1
+    events = AuditEvent.objects.filter(object_type="declarations.declarationdraft", object_id=str(draft.pk))
+    assert [(e.action, e.data.get("step")) for e in events.order_by("id")] == [
+        ("draft.created", None),
+        ("draft.saved", 1),
+        ("draft.saved", 5),
+    ]
+    assert all(set(e.data) <= {"step", "completes"} for e in events)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("declarations:draft_delete", args=[draft.key]))
+    assert response.status_code == 302
+    assert not DeclarationDraft.objects.filter(pk=draft.pk).exists()
+    assert not Attachment.objects.filter(original_name="rapport.pdf").exists()
+    assert len(_stored_files(settings)) == before
+    deleted = events.get(action="draft.deleted")
+    assert deleted.actor == world.personas["declarant_a"] and deleted.data["files"] == 1
+
+
+def test_another_person_cannot_delete_a_draft(world):
+    from acss.declarations.models import DeclarationDraft
+
+    world.client("declarant_a").post(reverse("declarations:draft_new"))
+    draft = DeclarationDraft.objects.latest("created_at")
+    response = world.client("declarant_b").post(reverse("declarations:draft_delete", args=[draft.key]))
+    assert response.status_code == 404
+    assert DeclarationDraft.objects.filter(pk=draft.pk).exists()
+    assert not AuditEvent.objects.filter(action="draft.deleted").exists()
+
+
+@pytest.mark.parametrize("transport", ["page", "api"])
+def test_a_refused_file_is_answered_on_the_files_field_by_either(world, settings, transport):
+    """The service's refusal names the file on the « files » field: the page's form, the API's 400."""
+    before = _stored_files(settings)
+    exe = SimpleUploadedFile("rapport.pdf", b"MZ\x90\x00" + b"\x00" * 200)
+    if transport == "page":
+        response = post_addendum(world.client("declarant_a"), world, exe)
+        errors = {k: list(v) for k, v in response.context["form"].errors.items()}
+    else:
+        url = reverse("api:addendum", args=[world.decl_a.reference])
+        response = world.api("declarant_a").post(url, {"kind": "new_fact", "body": "Pièces", "files": [exe]})
+        assert response.status_code == 400
+        errors = response.json()["errors"]
+    assert errors == {"files": ["« rapport.pdf » est un programme exécutable : ce type de fichier est refusé."]}
+    assert not world.decl_a.addenda.exists()
+    assert _stored_files(settings) == before

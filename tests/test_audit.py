@@ -101,3 +101,21 @@ def test_an_event_rolled_back_with_its_transaction_leaves_the_chain_intact(chain
     assert not AuditEvent.objects.filter(action="test.rolled_back").exists()
     audit_record(action="test.after")
     assert audit_verify().ok
+
+
+def test_a_write_records_where_it_came_from_without_the_service_seeing_the_request(world):
+    """The page builds an ``AuditOrigin`` (address, user agent) and hands it to the service with the person."""
+    client = world.client("declarant_a")
+    response = client.post(
+        reverse("declarations:situation", args=[world.decl_a.reference]),
+        {"situation": "degraded", "effective_at": "2026-11-20T08:00", "note": "", "submission_key": "s-1"},
+        REMOTE_ADDR="198.51.100.4",
+        HTTP_USER_AGENT="Navigateur de test",
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="declaration.situation")
+    assert (event.actor, event.ip_address, event.user_agent) == (
+        world.personas["declarant_a"],
+        "198.51.100.4",
+        "Navigateur de test",
+    )

@@ -135,7 +135,9 @@ def test_every_kind_of_mail_has_the_greeting_and_the_signature(
     complete(world.client("declarant_a"), d, world.structure_a, capture)
     # Handling: questions, answer, escalation, closure; reminders.
     with capture(execute=True):
-        question = handling.question_ask(declaration=world.decl_a, by=ars, body="Vos sauvegardes sont-elles intactes ?")
+        question = handling.question_ask(
+            declaration=world.decl_a, by=ars, body="Vos sauvegardes sont-elles intactes ?"
+        ).row
         handling.question_answer(question=question, by=declarant, body="Oui.")
         handling.question_ask(declaration=world.decl_a, by=analyst, body="Depuis quand ?")
         handling.case_escalate(case=world.decl_b.case, by=analyst, authority_code="ansm", reason="Pompes à perfusion")

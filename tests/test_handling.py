@@ -11,6 +11,7 @@ from acss.cases.models import Case, CaseState, Message
 from acss.cases.rules import TRANSITIONS
 from acss.cases.selectors_handling import regulatory_clocks
 from acss.core.calendars import cell_calendar
+from acss.core.errors import Refusal
 from acss.core.models import AuditEvent, IncidentCategory
 
 from .intake_helpers import at_paris
@@ -51,7 +52,7 @@ def test_every_allowed_and_every_refused_transition(world, source, target):
         assert case.state == target
         assert AuditEvent.objects.filter(action="case.transition").count() == before + 1
     else:
-        with pytest.raises(handling.HandlingError, match="Passage impossible"):
+        with pytest.raises(Refusal, match="Passage impossible"):
             act(world, case, target)
         case.refresh_from_db()
         assert case.state == source
@@ -59,13 +60,13 @@ def test_every_allowed_and_every_refused_transition(world, source, target):
 
 def test_only_acss_drives_the_lifecycle(world):
     for persona in ("declarant_a", "ars_idf", "fssi", "dgs"):
-        with pytest.raises(handling.HandlingError):
+        with pytest.raises(Refusal):
             handling.case_take(case=world.decl_a.case, by=world.personas[persona])
 
 
 def test_qualification_needs_a_justification_and_keeps_the_declarant_answer(world):
     case = handling.case_take(case=world.decl_a.case, by=world.personas["analyst"])
-    with pytest.raises(handling.HandlingError, match="justification"):
+    with pytest.raises(Refusal, match="justification"):
         handling.case_qualify(
             case=case,
             by=world.personas["analyst"],
@@ -111,7 +112,9 @@ def test_the_cell_clock_pauses_while_a_question_is_open(world):
     monday_10 = at_paris(2026, 11, 23, 10, 0)
     Case.objects.filter(pk=case.pk).update(qualification_due_at=at_paris(2026, 11, 23, 14, 0))  # 4 h left
     with mock.patch("django.utils.timezone.now", return_value=monday_10):
-        question = handling.question_ask(declaration=world.decl_a, by=world.personas["analyst"], body="Sauvegardes ?")
+        question = handling.question_ask(
+            declaration=world.decl_a, by=world.personas["analyst"], body="Sauvegardes ?"
+        ).row
     case.refresh_from_db()
     assert case.waiting_since == monday_10 and case.qualification_due_at is None
     assert case.paused_remaining == timedelta(hours=4)
@@ -127,8 +130,8 @@ def test_the_cell_clock_pauses_while_a_question_is_open(world):
 
 def test_the_clock_restarts_only_when_every_question_is_answered(world):
     analyst, declarant = world.personas["analyst"], world.personas["declarant_a"]
-    q1 = handling.question_ask(declaration=world.decl_a, by=analyst, body="Un ?")
-    q2 = handling.question_ask(declaration=world.decl_a, by=world.personas["ars_idf"], body="Deux ?")
+    q1 = handling.question_ask(declaration=world.decl_a, by=analyst, body="Un ?").row
+    q2 = handling.question_ask(declaration=world.decl_a, by=world.personas["ars_idf"], body="Deux ?").row
     handling.question_answer(question=q1, by=declarant, body="Un.")
     assert Case.objects.get(pk=world.decl_a.case.pk).waiting_since is not None
     handling.question_answer(question=q2, by=declarant, body="Deux.")
@@ -157,7 +160,7 @@ def test_an_authority_sees_the_case_only_once_escalated(world):
     page = world.client("dgs").get(url)
     assert page.status_code == 200 and "Impact sanitaire suspecté" in page.content.decode()
     assert world.client("ansm").get(url).status_code == 404
-    with pytest.raises(handling.HandlingError, match="déjà été transmise"):
+    with pytest.raises(Refusal, match="déjà été transmise"):
         handling.case_escalate(case=world.decl_b.case, by=world.personas["analyst"], authority_code="dgs", reason="x")
 
 
@@ -170,7 +173,7 @@ def test_the_structure_never_sees_internal_notes(world):
         assert "Piste : prestataire négligent" not in html, persona
     assert "Quel prestataire ?" in world.client("declarant_a").get(url).content.decode()
     assert "Piste : prestataire négligent" in world.client("analyst").get(url).content.decode()
-    with pytest.raises(handling.HandlingError):
+    with pytest.raises(Refusal):
         handling.note_add(declaration=world.decl_a, by=world.personas["ars_idf"], body="x")
 
 
@@ -188,7 +191,7 @@ def test_each_service_writes_an_audit_event(world):
         sanitary_impact_confirmed=False,
     )
     handling.case_escalate(case=case, by=analyst, authority_code="anssi", reason="OSE")
-    q = handling.question_ask(declaration=world.decl_a, by=analyst, body="?")
+    q = handling.question_ask(declaration=world.decl_a, by=analyst, body="?").row
     handling.question_answer(question=q, by=declarant, body="!")
     handling.note_add(declaration=world.decl_a, by=analyst, body="n")
     handling.case_structure_resolved(declaration=world.decl_a, by=declarant)

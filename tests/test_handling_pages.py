@@ -10,6 +10,7 @@ from acss.cases import handling
 from acss.cases.forms import QualifyForm
 from acss.cases.models import Case, CaseState, Criticity, Message
 from acss.cases.rules import declaration_status
+from acss.core.errors import Refusal
 from acss.declarations.models import Declaration
 
 from .html_helpers import elements, page_tree, text
@@ -80,7 +81,7 @@ def test_the_ars_board_uses_the_criticity_labels(world):
 def test_a_criticity_out_of_the_scale_is_refused_with_its_labels(world):
     case = world.decl_a.case
     handling.case_take(case=case, by=world.personas["analyst"])
-    with pytest.raises(handling.HandlingError, match="« 1 – Mineur » à « 4 – Majeur »"):
+    with pytest.raises(Refusal, match="« 1 – Mineur » à « 4 – Majeur »"):
         handling.case_qualify(
             case=case,
             by=world.personas["analyst"],

@@ -157,7 +157,7 @@ def test_mon_espace_lists_the_questions_waiting_for_an_answer(world):
     handling.question_ask(declaration=world.decl_a, by=analyst, body="Les sauvegardes hors ligne sont-elles intactes ?")
     handling.question_ask(declaration=world.decl_b, by=analyst, body="Question pour Strasbourg")
     handling.question_ask(declaration=world.decl_c, by=world.personas["ars_idf"], body="Le standard répond-il ?")
-    answered = handling.question_ask(declaration=world.decl_a, by=analyst, body="Question déjà répondue")
+    answered = handling.question_ask(declaration=world.decl_a, by=analyst, body="Question déjà répondue").row
     handling.question_answer(question=answered, by=world.personas["declarant_a"], body="Oui")
     question = Message.objects.get(body__startswith="Les sauvegardes")
 

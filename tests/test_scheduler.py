@@ -90,7 +90,7 @@ def test_no_reminder_for_a_qualified_paused_or_closed_case(world, run):
 
 def test_an_unanswered_question_is_reminded_once_to_the_structure(world, run):
     Case.objects.update(qualification_due_at=timezone.now() + timedelta(hours=2))
-    question = handling.question_ask(declaration=world.decl_a, by=world.personas["analyst"], body="Depuis quand ?")
+    question = handling.question_ask(declaration=world.decl_a, by=world.personas["analyst"], body="Depuis quand ?").row
     assert run(remind_unanswered_questions) == 0  # not yet due
     Message.objects.filter(pk=question.pk).update(answer_due_at=timezone.now() - timedelta(minutes=1))
     mail.outbox.clear()
@@ -107,9 +107,9 @@ def test_an_unanswered_question_is_reminded_once_to_the_structure(world, run):
 
 def test_no_reminder_for_an_answered_question_or_a_closed_case(world, run):
     analyst = world.personas["analyst"]
-    answered = handling.question_ask(declaration=world.decl_a, by=analyst, body="Q1")
+    answered = handling.question_ask(declaration=world.decl_a, by=analyst, body="Q1").row
     handling.question_answer(question=answered, by=world.personas["declarant_a"], body="R1")
-    closed = handling.question_ask(declaration=world.decl_b, by=analyst, body="Q2")
+    closed = handling.question_ask(declaration=world.decl_b, by=analyst, body="Q2").row
     Case.objects.filter(declaration=world.decl_b).update(state="out_of_scope")
     Message.objects.filter(pk__in=[answered.pk, closed.pk]).update(answer_due_at=timezone.now() - timedelta(hours=1))
     mail.outbox.clear()

@@ -33,3 +33,24 @@ def test_the_database_worker_delivers_queued_mail(settings):
     call_command("db_worker", batch=True, queue_name="*", verbosity=0)
     assert [m.subject for m in mail.outbox] == ["Par le worker"]
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_deferred_side_effect_waits_for_the_commit_and_its_time(settings):
+    """``enqueue_on_commit(..., run_after=…)``: nothing before the commit, then a task that runs no sooner."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from acss.core.tasks import enqueue_on_commit, send_mail_task
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
+    later = timezone.now() + timedelta(minutes=5)
+    with transaction.atomic():
+        enqueue_on_commit(send_mail_task, subject="Plus tard", body="Corps", to=["a@b.test"], run_after=later)
+        assert not DBTaskResult.objects.exists()
+    row = DBTaskResult.objects.get()
+    assert row.run_after == later
+    call_command("db_worker", batch=True, queue_name="*", verbosity=0)
+    assert mail.outbox == []

@@ -32,7 +32,7 @@ from rest_framework.views import APIView
 from acss.accounts.models import User
 from acss.accounts.selectors import Actor, actor_for
 from acss.core.api import ErrorSerializer, NonBlankText
-from acss.core.audit import audit_record
+from acss.core.audit import AuditOrigin, audit_record
 from acss.core.idempotency import scoped_key
 from acss.core.models import IncidentCategory
 from acss.declarations.forms import MAX_DEGRADED_HOURS, MAX_PATIENTS
@@ -457,31 +457,40 @@ class MessageListAPI(APIView):
             return _field_errors(serializer)
         data = serializer.validated_data
         key = scoped_key(kind="api-msg", user_pk=request.user.pk, key=request.headers.get("Idempotency-Key"))
-        try:
-            if data["kind"] == MessageKind.QUESTION:
-                created = handling.question_ask(
-                    declaration=declaration, by=request.user, body=data["body"], idempotency_key=key, request=request
-                )
-            elif data["kind"] == MessageKind.NOTE:
-                created = handling.note_add(
-                    declaration=declaration, by=request.user, body=data["body"], idempotency_key=key, request=request
-                )
-            else:
-                question = Message.objects.filter(
-                    pk=data["question"], declaration=declaration, kind=MessageKind.QUESTION
-                ).first()
-                if question is None:
-                    return _errors({"question": [_("Cette question n'existe pas sur cette déclaration.")]})
-                created = handling.question_answer(
-                    question=question, by=request.user, body=data["body"], idempotency_key=key, request=request
-                )
-        except handling.HandlingError as exc:
-            return _errors({"__all__": [str(exc)]})
-        code = status.HTTP_201_CREATED if created.just_created else status.HTTP_200_OK
-        created = Message.objects.select_related("author", "author_organisation", "declaration__structure").get(
-            pk=created.pk
+        if data["kind"] == MessageKind.QUESTION:
+            written = handling.question_ask(
+                declaration=declaration,
+                by=request.user,
+                body=data["body"],
+                idempotency_key=key,
+                origin=AuditOrigin.of(request),
+            )
+        elif data["kind"] == MessageKind.NOTE:
+            written = handling.note_add(
+                declaration=declaration,
+                by=request.user,
+                body=data["body"],
+                idempotency_key=key,
+                origin=AuditOrigin.of(request),
+            )
+        else:
+            question = Message.objects.filter(
+                pk=data["question"], declaration=declaration, kind=MessageKind.QUESTION
+            ).first()
+            if question is None:
+                return _errors({"question": [_("Cette question n'existe pas sur cette déclaration.")]})
+            written = handling.question_answer(
+                question=question,
+                by=request.user,
+                body=data["body"],
+                idempotency_key=key,
+                origin=AuditOrigin.of(request),
+            )
+        code = status.HTTP_201_CREATED if written.created else status.HTTP_200_OK
+        message = Message.objects.select_related("author", "author_organisation", "declaration__structure").get(
+            pk=written.row.pk
         )
-        return Response(MessageSerializer(_message_data(created)).data, status=code)
+        return Response(MessageSerializer(_message_data(message)).data, status=code)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -582,48 +591,51 @@ ACTION_SERIALIZERS: dict[str, type[CaseActionSerializer]] = {
 }
 
 
-def _run(action: str, data: dict, *, request, declaration: Declaration, case: Case) -> None:
+def _run(action: str, data: dict, *, by, origin: AuditOrigin, declaration: Declaration, case: Case) -> None:
     """Call the service of ``action`` (``merge``: ``data["into"]`` is the declaration already read)."""
-    user = request.user
     if action == "take":
-        handling.case_take(case=case, by=user, request=request)
+        handling.case_take(case=case, by=by, origin=origin)
     elif action == "assign":
-        handling.case_assign(case=case, analyst=data["analyst"], by=user, request=request)
+        handling.case_assign(case=case, analyst=data["analyst"], by=by, origin=origin)
     elif action == "qualify":
         handling.case_qualify(
             case=case,
-            by=user,
+            by=by,
             criticity=data["criticity"],
             legal_level=data["legal_level"],
             justification=data["justification"],
             sanitary_impact_confirmed=data["sanitary_impact_confirmed"],
             category=data.get("category"),
             rsit=data.get("rsit", ""),
-            request=request,
+            origin=origin,
         )
     elif action == "accompany":
-        handling.case_start_accompaniment(case=case, by=user, request=request)
+        handling.case_start_accompaniment(case=case, by=by, origin=origin)
     elif action == "close":
         handling.case_close(
             case=case,
-            by=user,
+            by=by,
             summary=data["summary"],
             root_cause=data.get("root_cause", ""),
             degraded_hours=data.get("degraded_hours"),
             patients_affected=data.get("patients_affected"),
             provider=data.get("provider", ""),
-            request=request,
+            origin=origin,
         )
     elif action == "out_of_scope":
-        handling.case_out_of_scope(case=case, by=user, reason=data["reason"], request=request)
+        handling.case_out_of_scope(case=case, by=by, reason=data["reason"], origin=origin)
     elif action == "merge":
-        handling.case_merge(case=case, by=user, into=data["into"], request=request)
+        handling.case_merge(case=case, by=by, into=data["into"], origin=origin)
     elif action == "escalate":
         handling.case_escalate(
-            case=case, by=user, authority_code=data["authority_code"], reason=data["reason"], request=request
+            case=case,
+            by=by,
+            authority_code=data["authority_code"],
+            reason=data["reason"],
+            origin=origin,
         )
     elif action == "resolved":
-        handling.case_structure_resolved(declaration=declaration, by=user, request=request)
+        handling.case_structure_resolved(declaration=declaration, by=by, origin=origin)
 
 
 IDEMPOTENCY_ON_ACTION = OpenApiParameter(
@@ -689,15 +701,14 @@ class CaseActionAPI(APIView):
                 data["into"] = declaration_get_visible(user=request.user, reference=data["into"].strip().upper())
             except Http404:
                 return _errors({"into": [_("Aucune déclaration de ce numéro ne vous est visible.")]})
-        try:
-            handling.keyed_action(
-                key=scoped_key(kind="api-act", user_pk=request.user.pk, key=request.headers.get("Idempotency-Key")),
-                declaration=declaration,
-                action=action,
-                by=request.user,
-                params=data,
-                run=lambda: _run(action, data, request=request, declaration=declaration, case=case),
-            )
-        except handling.HandlingError as exc:
-            return _errors({"__all__": [str(exc)]})
+        handling.keyed_action(
+            key=scoped_key(kind="api-act", user_pk=request.user.pk, key=request.headers.get("Idempotency-Key")),
+            declaration=declaration,
+            action=action,
+            by=request.user,
+            params=data,
+            run=lambda: _run(
+                action, data, by=request.user, origin=AuditOrigin.of(request), declaration=declaration, case=case
+            ),
+        )
         return _case_response(request, reference)

@@ -26,21 +26,17 @@ from django.utils.translation import gettext_lazy
 
 from acss.accounts.models import MembershipStatus, Organisation, OrganisationKind, User
 from acss.accounts.selectors import actor_for
-from acss.core.audit import audit_record
+from acss.core.audit import AuditOrigin, audit_record
 from acss.core.calendars import cell_calendar, structure_calendar
+from acss.core.errors import Refusal
 from acss.core.french import de_organisation
-from acss.core.idempotency import IdempotencyConflictError, create_once
+from acss.core.idempotency import IdempotencyConflictError, Written, create_once
 from acss.core.models import IncidentCategory
 from acss.core.tasks import send_mail_on_commit
 from acss.declarations.models import Declaration, Escalation
 
 from .models import Case, CaseState, Criticity, KeyedAction, Message, MessageKind
 from .rules import answer_business_days, provisional_criticity, qualification_hours, transition_allowed
-
-
-class HandlingError(Exception):
-    """A refused handling action; the message is French, for the person who tried."""
-
 
 # What is missing or out of range, in the services' words: the page's forms and the API's serializers say the same.
 JUSTIFICATION_REQUIRED = gettext_lazy("La justification de la qualification est obligatoire.")
@@ -82,7 +78,7 @@ def keyed_action(
     by: User,
     params: dict,
     run: Callable[[], object],
-    refusals: tuple[type[Exception], ...] = (HandlingError,),
+    refusals: tuple[type[Exception], ...] = (Refusal,),
 ) -> bool:
     """Run ``run`` (a service) once per idempotency key; True when it ran now, False when the key says it already
     did. The key is recorded in ``KeyedAction`` in the same savepoint as what ``run`` writes.
@@ -117,6 +113,8 @@ def keyed_action(
 
     try:
         _row, created = create_once(KeyedAction, key=key, create=create, same=same)
+    except IdempotencyConflictError:
+        raise
     except refusals:
         stored = KeyedAction.objects.filter(idempotency_key=key).first()
         if stored is None:
@@ -129,7 +127,7 @@ def keyed_action(
 
 def _require_acss(user: User) -> None:
     if not actor_for(user).is_acss:
-        raise HandlingError(_("Seule la cellule ACSS peut faire cela."))
+        raise Refusal(_("Seule la cellule ACSS peut faire cela."))
 
 
 def _locked(case: Case) -> Case:
@@ -165,9 +163,11 @@ def case_refresh_provisional(*, declaration: Declaration) -> None:
     case.save(update_fields=fields)
 
 
-def _transition(case: Case, target: str, *, by: User, request=None, data: dict | None = None) -> Case:
+def _transition(
+    case: Case, target: str, *, by: User, origin: AuditOrigin | None = None, data: dict | None = None
+) -> Case:
     if not transition_allowed(case.state, target):
-        raise HandlingError(
+        raise Refusal(
             _("Passage impossible de « %(from)s » à « %(to)s ».")
             % {"from": CaseState(case.state).label, "to": CaseState(target).label}
         )
@@ -177,17 +177,17 @@ def _transition(case: Case, target: str, *, by: User, request=None, data: dict |
         actor=by,
         action="case.transition",
         obj=case.declaration,
-        request=request,
+        origin=origin,
         data={"from": previous, "to": target, **(data or {})},
     )
     return case
 
 
 @transaction.atomic
-def case_assign(*, case: Case, analyst: User | None, by: User, request=None) -> Case:
+def case_assign(*, case: Case, analyst: User | None, by: User, origin: AuditOrigin | None = None) -> Case:
     _require_acss(by)
     if analyst is not None and not actor_for(analyst).is_acss:
-        raise HandlingError(_("On n'assigne un dossier qu'à un analyste de la cellule."))
+        raise Refusal(_("On n'assigne un dossier qu'à un analyste de la cellule."))
     case = _locked(case)
     case.assigned_to = analyst
     case.save(update_fields=["assigned_to"])
@@ -195,18 +195,18 @@ def case_assign(*, case: Case, analyst: User | None, by: User, request=None) -> 
         actor=by,
         action="case.assigned",
         obj=case.declaration,
-        request=request,
+        origin=origin,
         data={"analyst": analyst.email if analyst else None},
     )
     return case
 
 
 @transaction.atomic
-def case_take(*, case: Case, by: User, request=None) -> Case:
+def case_take(*, case: Case, by: User, origin: AuditOrigin | None = None) -> Case:
     """new → qualifying: an analyst takes the case (and is assigned it if nobody is)."""
     _require_acss(by)
     case = _locked(case)
-    _transition(case, CaseState.QUALIFYING, by=by, request=request)
+    _transition(case, CaseState.QUALIFYING, by=by, origin=origin)
     if case.assigned_to_id is None:
         case.assigned_to = by
     case.save(update_fields=["state", "assigned_to"])
@@ -224,7 +224,7 @@ def case_qualify(
     sanitary_impact_confirmed: bool,
     category: IncidentCategory | None = None,
     rsit: str = "",
-    request=None,
+    origin: AuditOrigin | None = None,
 ) -> Case:
     """qualifying → qualified, with the analyst's criticity, legal level and a required justification.
 
@@ -232,15 +232,15 @@ def case_qualify(
     as it was on the declaration."""
     _require_acss(by)
     if not justification.strip():
-        raise HandlingError(str(JUSTIFICATION_REQUIRED))
+        raise Refusal(str(JUSTIFICATION_REQUIRED))
     if criticity not in Criticity.values:
-        raise HandlingError(str(CRITICITY_RANGE))
+        raise Refusal(str(CRITICITY_RANGE))
     case = _locked(case)
     _transition(
         case,
         CaseState.QUALIFIED,
         by=by,
-        request=request,
+        origin=origin,
         data={
             "criticity": criticity,
             "legal_level": legal_level,
@@ -259,10 +259,10 @@ def case_qualify(
 
 
 @transaction.atomic
-def case_start_accompaniment(*, case: Case, by: User, request=None) -> Case:
+def case_start_accompaniment(*, case: Case, by: User, origin: AuditOrigin | None = None) -> Case:
     _require_acss(by)
     case = _locked(case)
-    _transition(case, CaseState.ACCOMPANIMENT, by=by, request=request)
+    _transition(case, CaseState.ACCOMPANIMENT, by=by, origin=origin)
     case.save(update_fields=["state"])
     return case
 
@@ -277,13 +277,13 @@ def case_close(
     degraded_hours: int | None = None,
     patients_affected: int | None = None,
     provider: str = "",
-    request=None,
+    origin: AuditOrigin | None = None,
 ) -> Case:
     _require_acss(by)
     if not summary.strip():
-        raise HandlingError(str(SUMMARY_REQUIRED))
+        raise Refusal(str(SUMMARY_REQUIRED))
     case = _locked(case)
-    _transition(case, CaseState.CLOSED, by=by, request=request)
+    _transition(case, CaseState.CLOSED, by=by, origin=origin)
     _end_clock(case)
     case.closed_at, case.closed_by = timezone.now(), by
     case.closure_summary, case.closure_root_cause, case.closure_provider = summary.strip(), root_cause, provider
@@ -294,12 +294,12 @@ def case_close(
 
 
 @transaction.atomic
-def case_out_of_scope(*, case: Case, by: User, reason: str, request=None) -> Case:
+def case_out_of_scope(*, case: Case, by: User, reason: str, origin: AuditOrigin | None = None) -> Case:
     _require_acss(by)
     if not reason.strip():
-        raise HandlingError(str(OUT_OF_SCOPE_REASON_REQUIRED))
+        raise Refusal(str(OUT_OF_SCOPE_REASON_REQUIRED))
     case = _locked(case)
-    _transition(case, CaseState.OUT_OF_SCOPE, by=by, request=request, data={"reason": reason})
+    _transition(case, CaseState.OUT_OF_SCOPE, by=by, origin=origin, data={"reason": reason})
     _end_clock(case)
     case.closed_at, case.closed_by, case.closure_summary = timezone.now(), by, reason.strip()
     case.save()
@@ -307,12 +307,12 @@ def case_out_of_scope(*, case: Case, by: User, reason: str, request=None) -> Cas
 
 
 @transaction.atomic
-def case_merge(*, case: Case, by: User, into: Declaration, request=None) -> Case:
+def case_merge(*, case: Case, by: User, into: Declaration, origin: AuditOrigin | None = None) -> Case:
     _require_acss(by)
     if into.pk == case.declaration_id:
-        raise HandlingError(_("Une déclaration ne peut pas être le doublon d'elle-même."))
+        raise Refusal(_("Une déclaration ne peut pas être le doublon d'elle-même."))
     case = _locked(case)
-    _transition(case, CaseState.DUPLICATE, by=by, request=request, data={"into": into.reference})
+    _transition(case, CaseState.DUPLICATE, by=by, origin=origin, data={"into": into.reference})
     _end_clock(case)
     case.merged_into, case.closed_at, case.closed_by = into, timezone.now(), by
     case.save()
@@ -326,12 +326,14 @@ def _end_clock(case: Case) -> None:
 
 
 @transaction.atomic
-def case_escalate(*, case: Case, by: User, authority_code: str, reason: str, request=None) -> Escalation:
+def case_escalate(
+    *, case: Case, by: User, authority_code: str, reason: str, origin: AuditOrigin | None = None
+) -> Escalation:
     """Escalate to an authority: recorded (to whom, when, why, by whom), the authority notified and given
     read access to the case."""
     _require_acss(by)
     if not reason.strip():
-        raise HandlingError(str(ESCALATION_REASON_REQUIRED))
+        raise Refusal(str(ESCALATION_REASON_REQUIRED))
     authority = Organisation.objects.get(kind=OrganisationKind.AUTHORITY, authority_code=authority_code)
     declaration = case.declaration
     escalation, created = Escalation.objects.get_or_create(
@@ -340,12 +342,12 @@ def case_escalate(*, case: Case, by: User, authority_code: str, reason: str, req
         defaults={"reason": reason.strip(), "decided_by": by, "decided_at": timezone.now()},
     )
     if not created:
-        raise HandlingError(_("La déclaration a déjà été transmise à %(name)s.") % {"name": authority.name})
+        raise Refusal(_("La déclaration a déjà été transmise à %(name)s.") % {"name": authority.name})
     audit_record(
         actor=by,
         action="case.escalated",
         obj=declaration,
-        request=request,
+        origin=origin,
         data={"authority": authority_code, "reason": reason.strip()},
     )
     recipients = [a for a in (authority.email,) if a] + list(
@@ -372,36 +374,41 @@ def _author_organisation(user: User) -> Organisation | None:
     return None
 
 
-def _message_once(*, key: str | None, declaration: Declaration, kind: str, by: User, body: str, question, insert):
+def _message_once(
+    *, key: str | None, declaration: Declaration, kind: str, by: User, body: str, question, insert
+) -> Written[Message]:
     """The message ``insert`` writes, or the one already written under ``key`` by the same person, on the same
-    declaration, with the same text (``just_created`` says which); a key used for another message is an
+    declaration, with the same text (``created`` says which); a key used for another message is an
     ``IdempotencyConflictError``."""
 
     def same(message: Message) -> bool:
         sent = (message.declaration_id, message.kind, message.author_id, message.body, message.question_id)
         return sent == (declaration.pk, kind, by.pk, body, question.pk if question else None)
 
-    message, created = create_once(Message, key=key, create=insert, same=same)
-    message.just_created = created
-    return message
+    return Written(*create_once(Message, key=key, create=insert, same=same))
 
 
 @transaction.atomic
 def question_ask(
-    *, declaration: Declaration, by: User, body: str, idempotency_key: str | None = None, request=None
-) -> Message:
+    *,
+    declaration: Declaration,
+    by: User,
+    body: str,
+    idempotency_key: str | None = None,
+    origin: AuditOrigin | None = None,
+) -> Written[Message]:
     """ACSS, or the ARS of the region, asks the structure. The cell's clock pauses until it is answered.
 
-    Once per idempotency key: the same key again hands back the first question (``just_created`` false)."""
+    Once per idempotency key: the same key again hands back the first question (``created`` false)."""
     actor = actor_for(by)
     region = declaration.structure.departement.region_id
     if not (actor.is_acss or region in actor.ars_region_codes):
-        raise HandlingError(_("Seules la cellule et l'ARS de la région posent des questions à la structure."))
+        raise Refusal(_("Seules la cellule et l'ARS de la région posent des questions à la structure."))
     if not body.strip():
-        raise HandlingError(str(MESSAGE_REQUIRED[MessageKind.QUESTION]))
+        raise Refusal(str(MESSAGE_REQUIRED[MessageKind.QUESTION]))
     now = timezone.now()
     due = structure_calendar(declaration.structure.departement).add_business_days(now, answer_business_days())
-    question = _message_once(
+    written = _message_once(
         key=idempotency_key,
         declaration=declaration,
         kind=MessageKind.QUESTION,
@@ -419,8 +426,9 @@ def question_ask(
             idempotency_key=idempotency_key or None,
         ),
     )
-    if not question.just_created:
-        return question
+    if not written.created:
+        return written
+    question = written.row
     case = _locked(declaration.case)
     if case.is_open and case.waiting_since is None:
         case.waiting_since = now
@@ -428,9 +436,9 @@ def question_ask(
             case.paused_remaining = _remaining(case.qualification_due_at, now)
             case.qualification_due_at = None
         case.save(update_fields=["waiting_since", "paused_remaining", "qualification_due_at"])
-    audit_record(actor=by, action="case.question", obj=declaration, request=request, data={"message": question.pk})
+    audit_record(actor=by, action="case.question", obj=declaration, origin=origin, data={"message": question.pk})
     _notify_structure(declaration, "cases/email/question", {"question": question})
-    return question
+    return written
 
 
 def _remaining(due, now) -> timedelta:
@@ -443,18 +451,18 @@ def _remaining(due, now) -> timedelta:
 
 @transaction.atomic
 def question_answer(
-    *, question: Message, by: User, body: str, idempotency_key: str | None = None, request=None
-) -> Message:
+    *, question: Message, by: User, body: str, idempotency_key: str | None = None, origin: AuditOrigin | None = None
+) -> Written[Message]:
     """The structure answers; when no question is left open, the cell's clock restarts where it stopped.
 
-    Once per idempotency key: the same key again hands back the first answer (``just_created`` false)."""
+    Once per idempotency key: the same key again hands back the first answer (``created`` false)."""
     declaration = question.declaration
     if declaration.structure_id not in actor_for(by).structure_ids:
-        raise HandlingError(_("Seule la structure répond à ses questions."))
+        raise Refusal(_("Seule la structure répond à ses questions."))
     if not body.strip():
-        raise HandlingError(str(MESSAGE_REQUIRED[MessageKind.ANSWER]))
+        raise Refusal(str(MESSAGE_REQUIRED[MessageKind.ANSWER]))
     now = timezone.now()
-    answer = _message_once(
+    written = _message_once(
         key=idempotency_key,
         declaration=declaration,
         kind=MessageKind.ANSWER,
@@ -471,8 +479,9 @@ def question_answer(
             idempotency_key=idempotency_key or None,
         ),
     )
-    if not answer.just_created:
-        return answer
+    if not written.created:
+        return written
+    answer = written.row
     if question.answered_at is None:
         Message.objects.filter(pk=question.pk).update(answered_at=now)
     still_open = Message.objects.filter(
@@ -488,7 +497,7 @@ def question_answer(
             )
         case.waiting_since, case.paused_remaining = None, None
         case.save(update_fields=["waiting_since", "paused_remaining", "qualification_due_at"])
-    audit_record(actor=by, action="case.answer", obj=declaration, request=request, data={"message": answer.pk})
+    audit_record(actor=by, action="case.answer", obj=declaration, origin=origin, data={"message": answer.pk})
     if question.author.email:
         send_mail_on_commit(
             subject=_("[ACSS] Réponse %(de_name)s à votre question sur %(ref)s")
@@ -499,20 +508,25 @@ def question_answer(
             ),
             to=[question.author.email],
         )
-    return answer
+    return written
 
 
 @transaction.atomic
 def note_add(
-    *, declaration: Declaration, by: User, body: str, idempotency_key: str | None = None, request=None
-) -> Message:
+    *,
+    declaration: Declaration,
+    by: User,
+    body: str,
+    idempotency_key: str | None = None,
+    origin: AuditOrigin | None = None,
+) -> Written[Message]:
     """An internal note of the cell: never shown to the structure (nor to the ARS or authorities).
 
-    Once per idempotency key: the same key again hands back the first note (``just_created`` false)."""
+    Once per idempotency key: the same key again hands back the first note (``created`` false)."""
     _require_acss(by)
     if not body.strip():
-        raise HandlingError(str(MESSAGE_REQUIRED[MessageKind.NOTE]))
-    note = _message_once(
+        raise Refusal(str(MESSAGE_REQUIRED[MessageKind.NOTE]))
+    written = _message_once(
         key=idempotency_key,
         declaration=declaration,
         kind=MessageKind.NOTE,
@@ -529,22 +543,23 @@ def note_add(
             idempotency_key=idempotency_key or None,
         ),
     )
-    if not note.just_created:
-        return note
-    audit_record(actor=by, action="case.note", obj=declaration, request=request, data={"message": note.pk})
-    return note
+    if not written.created:
+        return written
+    note = written.row
+    audit_record(actor=by, action="case.note", obj=declaration, origin=origin, data={"message": note.pk})
+    return written
 
 
 @transaction.atomic
-def case_structure_resolved(*, declaration: Declaration, by: User, request=None) -> Case:
+def case_structure_resolved(*, declaration: Declaration, by: User, origin: AuditOrigin | None = None) -> Case:
     """The structure says the incident is resolved; the cell closes."""
     if declaration.structure_id not in actor_for(by).structure_ids:
-        raise HandlingError(_("Seule la structure déclare l'incident résolu."))
+        raise Refusal(_("Seule la structure déclare l'incident résolu."))
     case = _locked(declaration.case)
     if case.structure_resolved_at is None:
         case.structure_resolved_at = timezone.now()
         case.save(update_fields=["structure_resolved_at"])
-        audit_record(actor=by, action="case.structure_resolved", obj=declaration, request=request)
+        audit_record(actor=by, action="case.structure_resolved", obj=declaration, origin=origin)
     return case
 
 

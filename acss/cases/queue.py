@@ -36,11 +36,13 @@ from dsfr.forms import DsfrBaseForm
 
 from acss.accounts.models import User
 from acss.accounts.selectors import actor_for
+from acss.core.audit import AuditOrigin
+from acss.core.errors import Refusal
 from acss.core.models import IncidentCategory, Region, StructureType
 from acss.declarations.models import Declaration, Situation, SituationUpdate
 from acss.declarations.selectors import declaration_get_visible, declaration_list_visible, declaration_with_state
 
-from .handling import HandlingError, case_assign, case_merge, question_ask
+from .handling import case_assign, case_merge, question_ask
 from .models import OPEN_STATES, CaseState, Criticity
 
 QUEUE_PAGE_SIZE = 50
@@ -468,14 +470,14 @@ class BulkOutcome:
     errors: list[str] = field(default_factory=list)  # one French line per refused case
 
 
-def queue_bulk_run(*, user, data: Mapping, request=None) -> BulkOutcome:
+def queue_bulk_run(*, by: User, data: Mapping, origin: AuditOrigin | None = None) -> BulkOutcome:
     """Apply the bulk form's action to each checked case the user sees, through the handling services.
 
-    Each case is its own transaction with its own audit event; a refusal (``HandlingError``) is reported
+    Each case is its own transaction with its own audit event; a refusal (``Refusal``) is reported
     for that case and the others go on. Ids the user cannot see are reported as not found."""
     outcome = BulkOutcome()
     ids = list(data["cases"])
-    declarations = list(case_queue_base(user=user).filter(case__pk__in=ids).order_by("reference"))
+    declarations = list(case_queue_base(user=by).filter(case__pk__in=ids).order_by("reference"))
     missing = set(ids) - {d.case.pk for d in declarations}
     if missing:
         outcome.errors.append(
@@ -485,12 +487,12 @@ def queue_bulk_run(*, user, data: Mapping, request=None) -> BulkOutcome:
     for d in declarations:
         try:
             if action == BulkAction.ASSIGN:
-                case_assign(case=d.case, analyst=data.get("analyst_user"), by=user, request=request)
+                case_assign(case=d.case, analyst=data.get("analyst_user"), by=by, origin=origin)
             elif action == BulkAction.QUESTION:
-                question_ask(declaration=d, by=user, body=data["body"], request=request)
+                question_ask(declaration=d, by=by, body=data["body"], origin=origin)
             elif action == BulkAction.MERGE:
-                case_merge(case=d.case, by=user, into=data["into_declaration"], request=request)
-        except HandlingError as error:
+                case_merge(case=d.case, by=by, into=data["into_declaration"], origin=origin)
+        except Refusal as error:
             outcome.errors.append(_("%(ref)s : %(error)s") % {"ref": d.reference, "error": error})
         else:
             outcome.done.append(d.reference)

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Max
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from acss.core.audit import audit_record
+from acss.accounts.models import User
+from acss.core.audit import AuditOrigin, audit_record
+from acss.core.errors import Refusal
 
 from .models import ReflexSheet, ReflexSheetVersion
-
-
-class RevisionRefusedError(Exception):
-    """The revision was not recorded; ``message`` says why, in French, for the form."""
-
-    def __init__(self, message: str, *, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 def _normalise(body: str) -> str:
@@ -32,9 +24,9 @@ def reflex_sheet_revise(
     sheet: ReflexSheet,
     body: str,
     change_note: str,
-    by,
+    by: User,
     based_on: int | None = None,
-    request: HttpRequest | None = None,
+    origin: AuditOrigin | None = None,
 ) -> ReflexSheetVersion:
     """Record a new version of ``sheet`` (number = highest + 1, under a lock on the sheet).
 
@@ -44,13 +36,13 @@ def reflex_sheet_revise(
     body = _normalise(body)
     change_note = " ".join(change_note.split())
     if not body.strip():
-        raise RevisionRefusedError(_("Le texte de la fiche ne peut pas être vide."), code="empty")
+        raise Refusal(_("Le texte de la fiche ne peut pas être vide."), code="empty")
     if not change_note:
-        raise RevisionRefusedError(_("Indiquez l'objet de la modification."), code="no_note")
+        raise Refusal(_("Indiquez l'objet de la modification."), code="no_note")
     locked = ReflexSheet.objects.select_for_update().get(pk=sheet.pk)
     current_number = locked.versions.aggregate(n=Max("number"))["n"] or 0
     if based_on is not None and based_on != current_number:
-        raise RevisionRefusedError(
+        raise Refusal(
             _(
                 "La fiche a été modifiée entre-temps : la version %(n)s est désormais en vigueur. "
                 "Votre texte est conservé ci-dessous ; reportez-y les changements de la version %(n)s avant "
@@ -60,7 +52,7 @@ def reflex_sheet_revise(
             code="stale",
         )
     if current_number and _normalise(locked.versions.get(number=current_number).body) == body:
-        raise RevisionRefusedError(_("Le texte est identique à la version en vigueur."), code="unchanged")
+        raise Refusal(_("Le texte est identique à la version en vigueur."), code="unchanged")
     version = ReflexSheetVersion.objects.create(
         sheet=locked,
         number=current_number + 1,
@@ -72,7 +64,7 @@ def reflex_sheet_revise(
         actor=by,
         action="reflex_sheet.revised",
         obj=locked,
-        request=request,
+        origin=origin,
         data={
             "slug": locked.slug,
             "version": version.number,

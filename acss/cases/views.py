@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from acss.accounts.selectors import actor_for
+from acss.core.audit import AuditOrigin
+from acss.core.errors import Refusal
 
 from .forms import ReflexSheetRevisionForm
 from .rendering import render_markdown
@@ -16,7 +18,7 @@ from .selectors import (
     reflex_sheet_version_get,
     reflex_sheet_version_list,
 )
-from .services import RevisionRefusedError, reflex_sheet_revise
+from .services import reflex_sheet_revise
 
 
 def _sheet_for(request: HttpRequest, slug: str):
@@ -102,9 +104,9 @@ def sheet_edit(request: HttpRequest, slug: str) -> HttpResponse:
                     change_note=form.cleaned_data["change_note"],
                     based_on=form.cleaned_data["based_on"],
                     by=request.user,
-                    request=request,
+                    origin=AuditOrigin.of(request),
                 )
-            except RevisionRefusedError as refusal:
+            except Refusal as refusal:
                 if refusal.code == "stale":
                     # Let the author save on purpose once they have seen the newer version.
                     data = request.POST.copy()

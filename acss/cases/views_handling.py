@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from acss.accounts.models import OrganisationKind
+from acss.core.audit import AuditOrigin
+from acss.core.errors import Refusal
 from acss.core.idempotency import IdempotencyConflictError, scoped_key
 from acss.declarations.models import Declaration
 from acss.declarations.selectors import declaration_get_visible
@@ -106,34 +108,34 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
 
     def run() -> None:
         if action == "take":
-            handling.case_take(case=case, by=user, request=request)
+            handling.case_take(case=case, by=user, origin=AuditOrigin.of(request))
         elif action == "assign":
-            handling.case_assign(case=case, analyst=data["analyst"], by=user, request=request)
+            handling.case_assign(case=case, analyst=data["analyst"], by=user, origin=AuditOrigin.of(request))
         elif action == "qualify":
-            handling.case_qualify(case=case, by=user, request=request, **data)
+            handling.case_qualify(case=case, by=user, origin=AuditOrigin.of(request), **data)
         elif action == "accompany":
-            handling.case_start_accompaniment(case=case, by=user, request=request)
+            handling.case_start_accompaniment(case=case, by=user, origin=AuditOrigin.of(request))
         elif action == "close":
-            handling.case_close(case=case, by=user, request=request, **data)
+            handling.case_close(case=case, by=user, origin=AuditOrigin.of(request), **data)
         elif action == "out_of_scope":
-            handling.case_out_of_scope(case=case, by=user, reason=data["reason"], request=request)
+            handling.case_out_of_scope(case=case, by=user, reason=data["reason"], origin=AuditOrigin.of(request))
         elif action == "merge":
-            handling.case_merge(case=case, by=user, into=data["into"], request=request)
+            handling.case_merge(case=case, by=user, into=data["into"], origin=AuditOrigin.of(request))
         elif action == "escalate":
-            handling.case_escalate(case=case, by=user, request=request, **data)
+            handling.case_escalate(case=case, by=user, origin=AuditOrigin.of(request), **data)
         elif action == "resolved":
-            handling.case_structure_resolved(declaration=declaration, by=user, request=request)
+            handling.case_structure_resolved(declaration=declaration, by=user, origin=AuditOrigin.of(request))
 
     # A double click or a page sent again does the action once, and says it is done.
     key = scoped_key(kind=f"act-{action}", user_pk=user.pk, key=request.POST.get("submission_key"))
     try:
         handling.keyed_action(key=key, declaration=declaration, action=action, by=user, params=data, run=run)
-    except handling.HandlingError as exc:
-        _keep(request, reference, action)
-        messages.error(request, str(exc))
-        return _back(reference)
     except IdempotencyConflictError:  # back in the browser, the form changed and sent again
         messages.error(request, _("Ce formulaire a déjà servi pour une autre action : rien n'a été fait cette fois."))
+        return _back(reference)
+    except Refusal as exc:
+        _keep(request, reference, action)
+        messages.error(request, exc.message)
         return _back(reference)
     if action == "merge":
         data = {**data, "into": data["into"].reference}
@@ -158,10 +160,12 @@ def message_post(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         if kind == MessageKind.QUESTION:
             handling.question_ask(
-                declaration=declaration, by=request.user, body=body, idempotency_key=key, request=request
+                declaration=declaration, by=request.user, body=body, idempotency_key=key, origin=AuditOrigin.of(request)
             )
         elif kind == MessageKind.NOTE:
-            handling.note_add(declaration=declaration, by=request.user, body=body, idempotency_key=key, request=request)
+            handling.note_add(
+                declaration=declaration, by=request.user, body=body, idempotency_key=key, origin=AuditOrigin.of(request)
+            )
         elif kind == MessageKind.ANSWER:
             question = Message.objects.filter(
                 pk=request.POST.get("question"), declaration=declaration, kind=MessageKind.QUESTION
@@ -169,14 +173,10 @@ def message_post(request: HttpRequest, reference: str) -> HttpResponse:
             if question is None:
                 raise Http404("no such question")
             handling.question_answer(
-                question=question, by=request.user, body=body, idempotency_key=key, request=request
+                question=question, by=request.user, body=body, idempotency_key=key, origin=AuditOrigin.of(request)
             )
         else:
             raise Http404("unknown kind")
-    except handling.HandlingError as exc:
-        _keep(request, reference, action)
-        messages.error(request, str(exc))
-        return _back(reference)
     except IdempotencyConflictError:  # the page sent again with another text (back in the browser)
         _keep(request, reference, action)
         messages.error(
@@ -186,6 +186,10 @@ def message_post(request: HttpRequest, reference: str) -> HttpResponse:
                 "échanges, puis envoyez de nouveau s'il s'agit bien d'un nouveau message."
             ),
         )
+        return _back(reference)
+    except Refusal as exc:
+        _keep(request, reference, action)
+        messages.error(request, exc.message)
         return _back(reference)
     messages.success(request, message_sent(kind, question if kind == MessageKind.ANSWER else None))
     return _back(reference)

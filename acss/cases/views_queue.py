@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from acss.accounts.selectors import actor_for
+from acss.core.audit import AuditOrigin
 
 from .queue import (
     BOARD_PAGE_SIZE,
@@ -50,7 +51,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     analysts = list(acss_analysts())  # read once, used by both forms
     bulk = QueueBulkForm(request.POST or None, user=request.user, analysts=analysts)
     if request.method == "POST" and bulk.is_valid():
-        outcome = queue_bulk_run(user=request.user, data=bulk.cleaned_data, request=request)
+        outcome = queue_bulk_run(by=request.user, data=bulk.cleaned_data, origin=AuditOrigin.of(request))
         if outcome.done:
             messages.success(request, _done_message(bulk.cleaned_data["action"], len(outcome.done)))
         for error in outcome.errors:

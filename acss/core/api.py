@@ -32,9 +32,10 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
 
 from . import referential
-from .idempotency import IdempotencyConflictError
+from .errors import Conflict, Refusal
 from .models import AffectedSystem, DataCategory, IncidentCategory, Vector
 
 # --------------------------------------------------------------------------------------------------
@@ -43,12 +44,6 @@ from .models import AffectedSystem, DataCategory, IncidentCategory, Vector
 
 NOT_AN_OBJECT = gettext_lazy("Le corps de la requête doit être un objet JSON.")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-class IdempotencyKeyReused(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = gettext_lazy("Cette clé d'idempotence a déjà servi pour une autre requête.")
-    default_code = "idempotency_key_reused"
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -207,11 +202,22 @@ class NonBlankText(serializers.CharField):
 # --------------------------------------------------------------------------------------------------
 
 
+def refusal_response(refusal: Refusal) -> Response:
+    """A service's refusal as the API answers it: 409 with ``detail`` for a conflict with what is recorded (an
+    idempotency key already used for another write: nothing of that write is named), else 400 with ``errors``."""
+    from rest_framework.views import set_rollback  # it imports this module's parser
+
+    set_rollback()
+    if isinstance(refusal, Conflict):
+        return Response({"detail": refusal.message}, status=status.HTTP_409_CONFLICT)
+    return Response({"errors": {refusal.field or "__all__": [refusal.message]}}, status=status.HTTP_400_BAD_REQUEST)
+
+
 def exception_handler(exc, context):
     """DRF's, except that a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a French 413 (Django would answer an
     HTML 400), that a 404 or a refusal raised by Django carries no internal reason (in English, and which
-    would tell a declaration that exists from one that does not), and that an idempotency key already used for
-    another write is a French 409 (which names nothing of that other write)."""
+    would tell a declaration that exists from one that does not), and that a service's refusal is answered by
+    ``refusal_response``."""
     if isinstance(exc, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         exc = RequestTooLarge(
@@ -223,8 +229,8 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound(_("Introuvable : cette ressource n'existe pas ou ne vous est pas accessible."))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
-    elif isinstance(exc, IdempotencyConflictError):
-        exc = IdempotencyKeyReused()
+    elif isinstance(exc, Refusal):
+        return refusal_response(exc)
     from rest_framework.views import exception_handler as drf_exception_handler  # it imports this module's parser
 
     return drf_exception_handler(exc, context)

@@ -49,6 +49,21 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+@dataclass(frozen=True)
+class AuditOrigin:
+    """Where a write came from, for its audit event: the client's address and user agent. Built by the view
+    (``AuditOrigin.of(request)``) and handed to the service, which never sees the request itself."""
+
+    ip_address: str | None = None
+    user_agent: str = ""
+
+    @classmethod
+    def of(cls, request: HttpRequest | None) -> AuditOrigin | None:
+        if request is None:
+            return None
+        return cls(ip_address=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:300])
+
+
 def audit_record(
     *,
     actor: Any = None,
@@ -57,9 +72,13 @@ def audit_record(
     object_type: str = "",
     object_id: str | int = "",
     request: HttpRequest | None = None,
+    origin: AuditOrigin | None = None,
     data: dict | None = None,
 ) -> AuditEvent:
-    """Append one event. Call it inside the service's transaction: it commits or rolls back with it."""
+    """Append one event. Call it inside the service's transaction: it commits or rolls back with it.
+
+    Where it came from: ``origin`` (what a service is handed), or the ``request`` (a view recording a read)."""
+    origin = origin or AuditOrigin.of(request) or AuditOrigin()
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
@@ -79,8 +98,8 @@ def audit_record(
             action=action,
             object_type=object_type,
             object_id=str(object_id),
-            ip_address=client_ip(request),
-            user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request else ""),
+            ip_address=origin.ip_address,
+            user_agent=origin.user_agent,
             data=clean_data,
             prev_hash=head.last_hash,
         )

@@ -6,6 +6,8 @@ give one row.
 - ``create_once``: the row a write creates, or the row its key already names. The unique constraint on the
   model's ``idempotency_key`` is the arbiter: when a concurrent request inserts first, this one's INSERT fails
   inside a savepoint and the row the other inserted is read back.
+- ``Written``: what such a write hands back, the row and whether this call created it (the API's 201) or found
+  it under its key (a retry, 200).
 - ``IdempotencyConflictError``: the key already names another write (another target, another author,
   another content); the API answers it with a 409, never with the row of that other write.
 """
@@ -14,17 +16,32 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext as _
+
+from .errors import Conflict
 
 KEY_LENGTH = 64  # the ``idempotency_key`` columns
 
 M = TypeVar("M", bound=models.Model)
 
 
-class IdempotencyConflictError(Exception):
+class Written(NamedTuple, Generic[M]):
+    """The row a write done once per key hands back, and whether this call created it (False: a retry)."""
+
+    row: M
+    created: bool
+
+
+class IdempotencyConflictError(Conflict):
     """The idempotency key was already used for another write: nothing is written, nothing of it is returned."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message or _("Cette clé d'idempotence a déjà servi pour une autre requête."), code="key_reused"
+        )
 
 
 def scoped_key(*, kind: str, user_pk: int, key: str | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from email.utils import make_msgid
 from functools import partial
 from typing import Any
@@ -12,11 +13,14 @@ from django.db import transaction
 from django_tasks import task
 
 
-def enqueue_on_commit(task_obj: Any, *args: Any, **kwargs: Any) -> None:
+def enqueue_on_commit(task_obj: Any, *args: Any, run_after: datetime | None = None, **kwargs: Any) -> None:
     """Enqueue ``task_obj`` once the current transaction commits (at once outside a transaction).
 
-    A rolled-back write never sends its side effects; a committed one always does.
+    A rolled-back write never sends its side effects; a committed one always does. ``run_after`` defers the run
+    (a retry's back-off) on a backend that supports it.
     """
+    if run_after is not None:
+        task_obj = task_obj.using(run_after=run_after)
     transaction.on_commit(partial(task_obj.enqueue, *args, **kwargs), robust=False)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
@@ -28,9 +27,9 @@ from rest_framework.views import APIView
 from acss.accounts.selectors import actor_for
 from acss.cases.models import KeyedAction
 from acss.core.api import ErrorSerializer, FormDataParser, JSONObjectParser, form_input, form_request_serializer
-from acss.core.audit import audit_record
+from acss.core.audit import AuditOrigin, audit_record
 from acss.core.calendars import zone_of
-from acss.core.idempotency import scoped_key
+from acss.core.idempotency import Written, scoped_key
 from acss.core.referential import INCIDENT_CATEGORIES
 
 from . import services
@@ -165,16 +164,17 @@ class SubmittedSerializer(serializers.Serializer):
     receipt_url = serializers.CharField()
 
 
-def _submitted(request, declaration: Declaration) -> Response:
+def _submitted(request, written: Written[Declaration]) -> Response:
     """What a write answers: the reference and where to read it (201 when created, 200 for a retry)."""
+    declaration = written.row
     body = {
         "reference": declaration.reference,
         "submitted_at": declaration.submitted_at,
         "url": request.build_absolute_uri(reverse("api:declaration_detail", args=[declaration.reference])),
         "receipt_url": request.build_absolute_uri(reverse("declarations:receipt", args=[declaration.reference])),
     }
-    created = getattr(declaration, "just_created", False)
-    return Response(SubmittedSerializer(body).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+    code = status.HTTP_201_CREATED if written.created else status.HTTP_200_OK
+    return Response(SubmittedSerializer(body).data, status=code)
 
 
 def _key(request, kind: str) -> str | None:
@@ -236,16 +236,16 @@ class DeclarationListAPI(generics.ListCreateAPIView):
         cleaned, errors = validate_declaration(data, structures=structures, tz=_tz(structures, data))
         if errors or type_errors:
             return _errors({**errors, **type_errors})
-        declaration = services.declaration_submit(
-            user=request.user,
+        written = services.declaration_submit(
+            by=request.user,
             structure=cleaned["structure"],
             cleaned=cleaned,
             channel="api",
             on_behalf=declaring_on_behalf(user=request.user, structure=cleaned["structure"]),
             idempotency_key=key,
-            request=request,
+            origin=AuditOrigin.of(request),
         )
-        return _submitted(request, declaration)
+        return _submitted(request, written)
 
 
 class QuickAlertAPI(APIView):
@@ -267,8 +267,8 @@ class QuickAlertAPI(APIView):
         if not form.is_valid() or type_errors:
             return _errors(_form_errors(form, type_errors))
         d = form.cleaned_data
-        declaration = services.quick_alert_submit(
-            user=request.user,
+        written = services.quick_alert_submit(
+            by=request.user,
             structure=d["structure"],
             summary=d["alert_summary"],
             since=d["alert_since"],
@@ -278,9 +278,9 @@ class QuickAlertAPI(APIView):
             channel="api",
             on_behalf=declaring_on_behalf(user=request.user, structure=d["structure"]),
             idempotency_key=key,
-            request=request,
+            origin=AuditOrigin.of(request),
         )
-        return _submitted(request, declaration)
+        return _submitted(request, written)
 
 
 @extend_schema_view(
@@ -308,10 +308,10 @@ class DeclarationDetailAPI(generics.RetrieveAPIView):
 CreatedSerializer = inline_serializer("Created", fields={"id": serializers.IntegerField()})
 
 
-def _added(row) -> Response:
+def _added(written: Written) -> Response:
     """What adding to a declaration answers: the new row's id (201), or the one a retry names (200)."""
-    created = getattr(row, "just_created", False)
-    return Response({"id": row.pk}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+    code = status.HTTP_201_CREATED if written.created else status.HTTP_200_OK
+    return Response({"id": written.row.pk}, status=code)
 
 
 NOT_WRITABLE = (
@@ -360,19 +360,16 @@ class AddendumAPI(APIView):
         form = AddendumForm(data, request.FILES or None)
         if not form.is_valid() or type_errors:
             return _errors(_form_errors(form, type_errors))
-        try:
-            addendum = services.addendum_add(
-                declaration=declaration,
-                user=request.user,
-                kind=form.cleaned_data["kind"],
-                body=form.cleaned_data["body"],
-                uploads=request.FILES.getlist("files"),
-                idempotency_key=_key(request, "api-add"),
-                request=request,
-            )
-        except ValidationError as exc:
-            return _errors({"files": exc.messages})
-        return _added(addendum)
+        written = services.addendum_add(
+            declaration=declaration,
+            by=request.user,
+            kind=form.cleaned_data["kind"],
+            body=form.cleaned_data["body"],
+            uploads=request.FILES.getlist("files"),
+            idempotency_key=_key(request, "api-add"),
+            origin=AuditOrigin.of(request),
+        )
+        return _added(written)
 
 
 class SituationAPI(APIView):
@@ -391,14 +388,14 @@ class SituationAPI(APIView):
         form = SituationForm(data, tz=zone_of(declaration.structure))
         if not form.is_valid() or type_errors:
             return _errors(_form_errors(form, type_errors))
-        update = services.situation_update_add(
+        written = services.situation_update_add(
             declaration=declaration,
-            user=request.user,
+            by=request.user,
             idempotency_key=_key(request, "api-sit"),
-            request=request,
+            origin=AuditOrigin.of(request),
             **form.cleaned_data,
         )
-        return _added(update)
+        return _added(written)
 
 
 class CompletionAPI(APIView):
@@ -442,17 +439,18 @@ class CompletionAPI(APIView):
             cleaned, errors = validate_declaration(data, structures=structures, tz=tz)
             if errors or type_errors:
                 return _errors({**errors, **type_errors})
-        try:
-            completed = services.declaration_complete(
-                declaration=declaration, user=request.user, cleaned=cleaned, idempotency_key=key, request=request
-            )
-        except ValidationError as exc:
-            return _already_complete(exc.messages[0])
-        return _submitted(request, completed)
+        written = services.declaration_complete(
+            declaration=declaration,
+            by=request.user,
+            cleaned=cleaned,
+            idempotency_key=key,
+            origin=AuditOrigin.of(request),
+        )
+        return _submitted(request, written)
 
 
-def _already_complete(message: str | None = None) -> Response:
-    detail = message or _("Cette déclaration est déjà complète : ajoutez plutôt un complément.")
+def _already_complete() -> Response:
+    detail = _("Cette déclaration est déjà complète : ajoutez plutôt un complément.")
     return Response({"detail": detail}, status=status.HTTP_409_CONFLICT)
 
 

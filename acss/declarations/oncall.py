@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from acss.core.audit import audit_record
+from acss.accounts.models import User
+from acss.core.audit import AuditOrigin, audit_record
 
 from .models import Declaration, Notification, NotificationKind, NotificationState
 
@@ -52,7 +52,7 @@ def oncall_alert_for_token(*, pk: int, token: str) -> Notification | None:
 
 @transaction.atomic
 def oncall_acknowledge(
-    *, alert: Notification, name: str, user=None, request: HttpRequest | None = None
+    *, alert: Notification, name: str, by: User | None = None, origin: AuditOrigin | None = None
 ) -> Notification:
     """Record who took the alert; the reminders not yet sent are cancelled. A second call changes nothing.
 
@@ -61,10 +61,10 @@ def oncall_acknowledge(
     alert = Notification.objects.select_for_update().get(pk=alert.pk)
     if alert.acknowledged_at is not None:
         return alert
-    user = user if user is not None and user.is_authenticated else None
-    name = (name or "").strip()[:200] or (user.display_name if user is not None else "")
+    by = by if by is not None and by.is_authenticated else None
+    name = (name or "").strip()[:200] or (by.display_name if by is not None else "")
     now = timezone.now()
-    alert.acknowledged_at, alert.acknowledged_by, alert.acknowledged_by_name = now, user, name
+    alert.acknowledged_at, alert.acknowledged_by, alert.acknowledged_by_name = now, by, name
     alert.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledged_by_name"])
     cancelled = Notification.objects.filter(original=alert, state=NotificationState.PENDING).update(
         state=NotificationState.CANCELLED, next_attempt_at=None
@@ -73,10 +73,10 @@ def oncall_acknowledge(
         alert.escalations.filter(state=NotificationState.SENT).order_by("step").values_list("step", flat=True)
     )
     audit_record(
-        actor=user,
+        actor=by,
         action=ACKNOWLEDGED,
         obj=alert.declaration,
-        request=request,
+        origin=origin,
         data={
             "notification": alert.pk,
             "on_call": alert.recipient,

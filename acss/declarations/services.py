@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 
 from acss.accounts.models import Structure, User
 from acss.cases.handling import case_open, case_refresh_provisional, keyed_action
-from acss.core.audit import audit_record
-from acss.core.idempotency import create_once
+from acss.core.audit import AuditOrigin, audit_record
+from acss.core.errors import Conflict
+from acss.core.idempotency import Written, create_once
 from acss.core.tasks import enqueue_on_commit
 
 from .models import (
@@ -30,9 +31,10 @@ from .models import (
     DeclarationDraft,
     ReferenceCounter,
     SituationUpdate,
+    attachment_path,
 )
-from .tasks import route_completion, route_declaration
-from .uploads import upload_check
+from .tasks import attachment_files_remove, route_completion, route_declaration
+from .uploads import atomic_with_files, file_write, upload_check
 
 CONTENT_FIELDS = [
     "declarant_name",
@@ -106,16 +108,16 @@ def structure_snapshot(structure: Structure) -> dict[str, Any]:
 def _create(
     *,
     complete: bool = False,
-    user: User,
+    by: User,
     structure: Structure,
     fields: dict,
     on_behalf: bool,
     channel: str,
     idempotency_key: str | None,
     m2m: dict | None = None,
-    request=None,
+    origin: AuditOrigin | None = None,
     action: str,
-) -> Declaration:
+) -> Written[Declaration]:
     """Create a declaration once per idempotency key: a retry, a double click or a race hands back the first."""
     now = timezone.now()
 
@@ -123,7 +125,7 @@ def _create(
         return Declaration.objects.create(
             reference=reference_next(at=now),
             structure=structure,
-            created_by=user,
+            created_by=by,
             channel=channel,
             on_behalf=on_behalf,
             idempotency_key=idempotency_key or None,
@@ -135,19 +137,18 @@ def _create(
 
     declaration, created = create_once(Declaration, key=idempotency_key, create=insert)
     if not created:
-        return declaration
+        return Written(declaration, created=False)
     _m2m_insert(declaration, m2m or {})
     case_open(declaration=declaration)
-    declaration.just_created = True  # lets the API answer 201 rather than 200 (a retry)
     audit_record(
-        actor=user,
+        actor=by,
         action=action,
         obj=declaration,
-        request=request,
+        origin=origin,
         data={"reference": declaration.reference, "channel": channel, "on_behalf": on_behalf},
     )
     enqueue_on_commit(route_declaration, declaration.pk)
-    return declaration
+    return Written(declaration, created=True)
 
 
 def _m2m_insert(declaration: Declaration, m2m: dict) -> None:
@@ -181,7 +182,7 @@ def _content(cleaned: dict) -> tuple[dict, dict]:
 @transaction.atomic
 def quick_alert_submit(
     *,
-    user: User,
+    by: User,
     structure: Structure,
     summary: str,
     since,
@@ -191,8 +192,8 @@ def quick_alert_submit(
     on_behalf: bool = False,
     channel: str = Channel.FORM,
     idempotency_key: str | None = None,
-    request=None,
-) -> Declaration:
+    origin: AuditOrigin | None = None,
+) -> Written[Declaration]:
     """The first alert: routed at once like a declaration, completed later."""
     fields = {
         "alert_summary": summary,
@@ -200,18 +201,18 @@ def quick_alert_submit(
         "alert_care_impact": care_impact,
         "callback_phone": phone,
         "is_major": is_major,
-        "declarant_name": user.display_name,
-        "declarant_email": user.email,
+        "declarant_name": by.display_name,
+        "declarant_email": by.email,
         "declarant_phone": phone,
     }
     return _create(
-        user=user,
+        by=by,
         structure=structure,
         fields=fields,
         on_behalf=on_behalf,
         channel=channel,
         idempotency_key=idempotency_key,
-        request=request,
+        origin=origin,
         action="declaration.quick_alert",
     )
 
@@ -219,80 +220,76 @@ def quick_alert_submit(
 @transaction.atomic
 def declaration_submit(
     *,
-    user: User,
+    by: User,
     structure: Structure,
     cleaned: dict,
     on_behalf: bool = False,
     channel: str = Channel.FORM,
     idempotency_key: str | None = None,
     draft: DeclarationDraft | None = None,
-    request=None,
-) -> Declaration:
+    origin: AuditOrigin | None = None,
+) -> Written[Declaration]:
     """Submit a full declaration (validated by ``forms.validate_declaration``). Idempotent on its key."""
     fields, m2m = _content(cleaned)
-    declaration = _create(
+    written = _create(
         complete=True,
-        user=user,
+        by=by,
         structure=structure,
         fields=fields,
         on_behalf=on_behalf,
         channel=channel,
         idempotency_key=idempotency_key,
         m2m=m2m,
-        request=request,
+        origin=origin,
         action="declaration.submitted",
     )
     if draft is not None:
-        _finish_draft(draft, declaration)
-    return declaration
+        _finish_draft(draft, written.row)
+    return written
 
 
 @transaction.atomic
 def declaration_complete(
     *,
     declaration: Declaration,
-    user: User,
+    by: User,
     cleaned: dict,
     draft: DeclarationDraft | None = None,
     idempotency_key: str | None = None,
-    request=None,
-) -> Declaration:
+    origin: AuditOrigin | None = None,
+) -> Written[Declaration]:
     """Complete a quick alert once. What the alert said stays as it was; a second completion is refused.
 
     The same completion sent again is handed back, not refused: the same draft (the pages), or the same
-    idempotency key for the same declaration (the API; ``just_created`` false then, and the content of the retry
+    idempotency key for the same declaration (the API; ``created`` false then, and the content of the retry
     is not compared with the first, as for a declaration). A key already used on another declaration is an
     ``IdempotencyConflictError``."""
-    done: dict[str, Declaration] = {}
+    done: dict[str, Written[Declaration]] = {}
 
     def run() -> None:
-        done["declaration"] = _complete(
-            declaration=declaration, user=user, cleaned=cleaned, draft=draft, request=request
-        )
+        done["written"] = _complete(declaration=declaration, by=by, cleaned=cleaned, draft=draft, origin=origin)
 
     created = keyed_action(
         key=idempotency_key,
         declaration=declaration,
         action="completion",
-        by=user,
+        by=by,
         params={},
         run=run,
-        refusals=(ValidationError,),
     )
-    completed = done.get("declaration") or Declaration.objects.get(pk=declaration.pk)
-    completed.just_created = created and getattr(completed, "just_created", False)
-    return completed
+    if created and "written" in done:
+        return done["written"]
+    return Written(Declaration.objects.get(pk=declaration.pk), created=False)
 
 
-def _complete(*, declaration: Declaration, user: User, cleaned: dict, draft, request) -> Declaration:
+def _complete(*, declaration: Declaration, by: User, cleaned: dict, draft, origin) -> Written[Declaration]:
     declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
     if declaration.completed_at is not None:
         if draft is not None and draft.submitted_id == declaration.pk:
-            declaration.just_created = False
-            return declaration  # the same completion sent twice
-        raise ValidationError(_("Cette déclaration est déjà complète : ajoutez plutôt un complément."))
+            return Written(declaration, created=False)  # the same completion sent twice
+        raise Conflict(_("Cette déclaration est déjà complète : ajoutez plutôt un complément."), code="complete")
     if cleaned.get("structure") and cleaned["structure"].pk != declaration.structure_id:
-        raise ValidationError(_("La structure d'une déclaration ne change pas."))
+        raise Conflict(_("La structure d'une déclaration ne change pas."), code="structure", field="structure")
     fields, m2m = _content(cleaned)
     for name, value in fields.items():
         setattr(declaration, name, value)
@@ -303,11 +300,10 @@ def _complete(*, declaration: Declaration, user: User, cleaned: dict, draft, req
     if draft is not None:
         _finish_draft(draft, declaration)
     case_refresh_provisional(declaration=declaration)
-    audit_record(actor=user, action="declaration.completed", obj=declaration, request=request)
+    audit_record(actor=by, action="declaration.completed", obj=declaration, origin=origin)
     enqueue_on_commit(route_declaration, declaration.pk)  # new facts may add suggestions or on-call alerts
     enqueue_on_commit(route_completion, declaration.pk)  # what was added, to those informed; its acknowledgement
-    declaration.just_created = True
-    return declaration
+    return Written(declaration, created=True)
 
 
 def _finish_draft(draft: DeclarationDraft, declaration: Declaration) -> None:
@@ -316,16 +312,18 @@ def _finish_draft(draft: DeclarationDraft, declaration: Declaration) -> None:
     draft.attachments.filter(declaration__isnull=True).update(declaration=declaration)
 
 
+@atomic_with_files
 def attachment_store(
     *,
     upload: UploadedFile,
-    user: User,
+    by: User,
     declaration: Declaration | None = None,
     draft: DeclarationDraft | None = None,
     addendum: Addendum | None = None,
-    request=None,
+    origin: AuditOrigin | None = None,
 ) -> Attachment:
-    """Check a file on its content and store it under a random name outside the web root."""
+    """Check a file on its content and store it under a random name outside the web root, with its row: if the
+    transaction does not commit, the file is removed again (``atomic_with_files``)."""
     checked = upload_check(upload)
     attachment = Attachment(
         declaration=declaration,
@@ -335,16 +333,17 @@ def attachment_store(
         content_type=checked.content_type,
         size=checked.size,
         sha256=checked.sha256,
-        uploaded_by=user,
+        uploaded_by=by,
         uploaded_at=timezone.now(),
     )
-    attachment.file.save("upload", upload, save=False)
+    field = Attachment._meta.get_field("file")
+    attachment.file.name = file_write(upload, storage=field.storage, name=attachment_path(attachment, ""))
     attachment.save()
     audit_record(
-        actor=user,
+        actor=by,
         action="attachment.stored",
         obj=attachment,
-        request=request,
+        origin=origin,
         data={
             "sha256": checked.sha256,
             "size": checked.size,
@@ -355,26 +354,26 @@ def attachment_store(
     return attachment
 
 
-@transaction.atomic
+@atomic_with_files
 def addendum_add(
     *,
     declaration: Declaration,
-    user: User,
+    by: User,
     kind: str,
     body: str,
     uploads: Iterable[UploadedFile] = (),
     idempotency_key: str | None = None,
-    request=None,
-) -> Addendum:
+    origin: AuditOrigin | None = None,
+) -> Written[Addendum]:
     """Add a complement, once per idempotency key. The same key again, for the same declaration by the same
-    person with the same text and files, hands back the first (``just_created`` false); for anything else it is
+    person with the same text and files, hands back the first (``created`` false); for anything else it is
     an ``IdempotencyConflictError``."""
     uploads = list(uploads)
     digests = sorted(upload_check(upload).sha256 for upload in uploads)  # all checked before anything is stored
 
     def same(addendum: Addendum) -> bool:
         sent = (addendum.declaration_id, addendum.author_id, addendum.kind, addendum.body)
-        if sent != (declaration.pk, user.pk, kind, body):
+        if sent != (declaration.pk, by.pk, kind, body):
             return False
         return sorted(addendum.attachments.values_list("sha256", flat=True)) == digests
 
@@ -383,44 +382,43 @@ def addendum_add(
             declaration=declaration,
             kind=kind,
             body=body,
-            author=user,
+            author=by,
             created_at=timezone.now(),
             idempotency_key=idempotency_key or None,
         )
 
     addendum, created = create_once(Addendum, key=idempotency_key, create=insert, same=same)
-    addendum.just_created = created
     if not created:
-        return addendum
+        return Written(addendum, created=False)
     for upload in uploads:
-        attachment_store(upload=upload, user=user, declaration=declaration, addendum=addendum, request=request)
+        attachment_store(upload=upload, by=by, declaration=declaration, addendum=addendum, origin=origin)
     audit_record(
-        actor=user,
+        actor=by,
         action="declaration.addendum",
         obj=declaration,
-        request=request,
+        origin=origin,
         data={"addendum": addendum.pk, "kind": kind, "files": len(uploads)},
     )
-    return addendum
+    return Written(addendum, created=True)
 
 
 @transaction.atomic
 def situation_update_add(
     *,
     declaration: Declaration,
-    user: User,
+    by: User,
     situation: str,
     effective_at,
     note: str = "",
     idempotency_key: str | None = None,
-    request=None,
-) -> SituationUpdate:
+    origin: AuditOrigin | None = None,
+) -> Written[SituationUpdate]:
     """Record a point on the situation, once per idempotency key: as ``addendum_add``, the same key again hands
     back the first only for the same declaration, person, situation, time and note."""
 
     def same(update: SituationUpdate) -> bool:
         sent = (update.declaration_id, update.author_id, update.situation, update.effective_at, update.note)
-        return sent == (declaration.pk, user.pk, situation, effective_at, note)
+        return sent == (declaration.pk, by.pk, situation, effective_at, note)
 
     def insert() -> SituationUpdate:
         return SituationUpdate.objects.create(
@@ -428,25 +426,89 @@ def situation_update_add(
             situation=situation,
             effective_at=effective_at,
             note=note,
-            author=user,
+            author=by,
             created_at=timezone.now(),
             idempotency_key=idempotency_key or None,
         )
 
     update, created = create_once(SituationUpdate, key=idempotency_key, create=insert, same=same)
-    update.just_created = created
     if not created:
-        return update
+        return Written(update, created=False)
     audit_record(
-        actor=user,
+        actor=by,
         action="declaration.situation",
         obj=declaration,
-        request=request,
+        origin=origin,
         data={"situation": situation, "effective_at": effective_at.isoformat()},
     )
-    return update
+    return Written(update, created=True)
 
 
-def draft_check_owner(*, draft: DeclarationDraft, user: User) -> None:
-    if draft.owner_id != user.pk:
+def draft_check_owner(*, draft: DeclarationDraft, by: User) -> None:
+    if draft.owner_id != by.pk:
         raise PermissionDenied
+
+
+@transaction.atomic
+def draft_create(
+    *, by: User, data: dict[str, Any], completes: Declaration | None = None, origin: AuditOrigin | None = None
+) -> DeclarationDraft:
+    """A new draft for its author, pre-filled with ``data``; ``completes``: the quick alert it will complete."""
+    draft = DeclarationDraft.objects.create(
+        owner=by,
+        completes=completes,
+        structure=completes.structure if completes is not None else None,
+        data=data,
+    )
+    audit_record(
+        actor=by,
+        action="draft.created",
+        obj=draft,
+        origin=origin,
+        data={"completes": completes.reference if completes is not None else None},
+    )
+    return draft
+
+
+@transaction.atomic
+def draft_step_save(
+    *,
+    draft: DeclarationDraft,
+    by: User,
+    step: int,
+    raw: dict[str, Any],
+    structure: Structure | None = None,
+    on_behalf: bool = False,
+    origin: AuditOrigin | None = None,
+) -> DeclarationDraft:
+    """Keep what was typed at ``step``, valid or not; ``structure`` (with ``on_behalf``) once the first step is
+    valid. The audit event names the step, never what was typed."""
+    draft_check_owner(draft=draft, by=by)
+    draft.data = {**draft.data, **raw}
+    draft.step = max(draft.step, step)
+    fields = ["data", "step", "updated_at"]
+    if structure is not None:
+        draft.structure, draft.on_behalf = structure, on_behalf
+        fields += ["structure", "on_behalf"]
+    draft.save(update_fields=fields)
+    audit_record(actor=by, action="draft.saved", obj=draft, origin=origin, data={"step": step})
+    return draft
+
+
+@transaction.atomic
+def draft_delete(*, draft: DeclarationDraft, by: User, origin: AuditOrigin | None = None) -> None:
+    """Delete a draft and the files attached to it (removed from the storage once the deletion commits)."""
+    draft_check_owner(draft=draft, by=by)
+    attachments = draft.attachments.filter(declaration__isnull=True)
+    names = [name for name in attachments.values_list("file", flat=True) if name]
+    attachments.delete()
+    audit_record(
+        actor=by,
+        action="draft.deleted",
+        obj=draft,
+        origin=origin,
+        data={"files": len(names), "completes": draft.completes.reference if draft.completes_id else None},
+    )
+    draft.delete()
+    if names:
+        enqueue_on_commit(attachment_files_remove, names)

@@ -18,8 +18,10 @@ from django_tasks import task
 from acss.accounts.models import Organisation
 from acss.core.audit import audit_record
 from acss.core.leases import reclaim_expired_tasks
+from acss.core.tasks import enqueue_on_commit
 
 from .models import (
+    Attachment,
     Declaration,
     EscalationSuggestion,
     Notification,
@@ -93,7 +95,7 @@ def route_declaration(declaration_id: int) -> int:
             },
         )
         for pk in new_ids:
-            transaction.on_commit(lambda pk=pk: deliver_notification.enqueue(pk))
+            enqueue_on_commit(deliver_notification, pk)
     return len(new_ids)
 
 
@@ -170,7 +172,7 @@ def deliver_notification(notification_id: int) -> str:
         )
         if recorded and not failed and deliver_notification.get_backend().supports_defer:
             # Without deferral (the immediate test backend), the scheduler's retry_pending_notifications picks it up.
-            deliver_notification.using(run_after=retry_at).enqueue(notification_id)
+            enqueue_on_commit(deliver_notification, notification_id, run_after=retry_at)
         return "failed" if failed else "retry"
     # Also when the lease expired meanwhile (back to pending, not yet claimed again): it was sent.
     mine.exclude(state=NotificationState.SENT).update(
@@ -211,7 +213,7 @@ def route_completion(declaration_id: int) -> int:
             data={"notifications": [f"{kind}:{recipient}" for _o, kind, recipient, _r in planned]},
         )
         for pk in new_ids:
-            transaction.on_commit(lambda pk=pk: deliver_notification.enqueue(pk))
+            enqueue_on_commit(deliver_notification, pk)
     return len(new_ids)
 
 
@@ -244,7 +246,7 @@ def reclaim_stuck_notifications(*, now: datetime) -> tuple[list[int], list[int]]
             last_error=_("Envoi interrompu (bail expiré) : nouvel envoi avec le même Message-ID."),
         ):
             requeued.append(pk)
-            transaction.on_commit(lambda pk=pk: deliver_notification.enqueue(pk))
+            enqueue_on_commit(deliver_notification, pk)
     for pk in requeued:
         logger.warning("notification %s restée en cours d'envoi : bail expiré, nouvel envoi", pk)
     for pk in failed:
@@ -347,10 +349,19 @@ def _escalate(alert_pk: int, now: datetime) -> bool:
         data={"notification": alert.pk, "step": int(step), "to": recipient, "previous": last.state},
     )
     if recipient:
-        transaction.on_commit(lambda pk=notification.pk: deliver_notification.enqueue(pk))
+        enqueue_on_commit(deliver_notification, notification.pk)
     else:
         logger.error("alerte d'astreinte %s sans accusé de réception et sans suppléant", alert.pk)
     return True
+
+
+@task()
+def attachment_files_remove(names: list[str]) -> int:
+    """Remove the files of attachment rows deleted by a committed transaction (a draft deleted)."""
+    storage = Attachment._meta.get_field("file").storage
+    for name in names:
+        storage.delete(name)
+    return len(names)
 
 
 # For the scheduler (acss_scheduler): enqueued every tick. reclaim_expired_leases is run by the scheduler itself.

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from acss.accounts.selectors import actor_for
-from acss.core.audit import audit_record
+from acss.core.audit import AuditOrigin, audit_record
 from acss.core.calendars import zone_of
+from acss.core.errors import Refusal, refusal_on_form
 from acss.core.formsafety import login_required_keeping_post, pop_kept_post
 from acss.core.idempotency import IdempotencyConflictError, scoped_key
 
@@ -204,8 +204,8 @@ def quick_alert(request: HttpRequest) -> HttpResponse:
     key = (data or {}).get("submission_key") or uuid.uuid4().hex
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        declaration = services.quick_alert_submit(
-            user=request.user,
+        declaration, _created = services.quick_alert_submit(
+            by=request.user,
             structure=d["structure"],
             summary=d["alert_summary"],
             since=d["alert_since"],
@@ -214,7 +214,7 @@ def quick_alert(request: HttpRequest) -> HttpResponse:
             is_major=d["is_major"],
             on_behalf=declaring_on_behalf(user=request.user, structure=d["structure"]),
             idempotency_key=scoped_key(kind="alert", user_pk=request.user.pk, key=key),
-            request=request,
+            origin=AuditOrigin.of(request),
         )
         return redirect("declarations:receipt", reference=declaration.reference)
     return render(
@@ -236,7 +236,7 @@ def _prefill(user) -> dict:
 def draft_new(request: HttpRequest) -> HttpResponse:
     if not structures_for_declaring(user=request.user).exists():
         raise Http404("no structure to declare for")
-    draft = DeclarationDraft.objects.create(owner=request.user, data=_prefill(request.user))
+    draft = services.draft_create(by=request.user, data=_prefill(request.user), origin=AuditOrigin.of(request))
     return redirect("declarations:draft_step", key=draft.key, step=1)
 
 
@@ -262,9 +262,7 @@ def declaration_complete_start(request: HttpRequest, reference: str) -> HttpResp
         }
         if declaration.callback_phone:
             data["declarant_phone"] = declaration.callback_phone
-        draft = DeclarationDraft.objects.create(
-            owner=request.user, completes=declaration, structure=declaration.structure, data=data
-        )
+        draft = services.draft_create(by=request.user, data=data, completes=declaration, origin=AuditOrigin.of(request))
     return redirect("declarations:draft_step", key=draft.key, step=1)
 
 
@@ -290,14 +288,18 @@ def draft_step(request: HttpRequest, key: uuid.UUID, step: int) -> HttpResponse:
         form = step_form(tz=tz, initial=draft.data, **kwargs)
     else:
         raw = raw_step_data(posted, step_form)
-        draft.data = {**draft.data, **raw}
-        draft.step = max(draft.step, step)
         form = step_form(as_form_data(raw), tz=tz, **kwargs)
         valid = form.is_valid()
-        if valid and step == 1:
-            draft.structure = form.cleaned_data["structure"]
-            draft.on_behalf = declaring_on_behalf(user=request.user, structure=draft.structure)
-        draft.save()
+        structure = form.cleaned_data["structure"] if valid and step == 1 else None
+        draft = services.draft_step_save(
+            draft=draft,
+            by=request.user,
+            step=step,
+            raw=raw,
+            structure=structure,
+            on_behalf=structure is not None and declaring_on_behalf(user=request.user, structure=structure),
+            origin=AuditOrigin.of(request),
+        )
         if request.method == "POST":
             valid = _store_files(request, draft, form) and valid
             move = request.POST.get("nav", "next")
@@ -332,9 +334,9 @@ def _store_files(request: HttpRequest, draft: DeclarationDraft, form) -> bool:
     ok = True
     for upload in request.FILES.getlist("files"):
         try:
-            services.attachment_store(upload=upload, user=request.user, draft=draft, request=request)
-        except ValidationError as exc:
-            form.add_error(None, exc)
+            services.attachment_store(upload=upload, by=request.user, draft=draft, origin=AuditOrigin.of(request))
+        except Refusal as exc:
+            form.add_error(None, exc.message)  # above the step's form, with the step's own errors
             ok = False
     return ok
 
@@ -377,18 +379,18 @@ def draft_submit(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
         messages.error(request, _("Certaines réponses sont à corriger avant l'envoi."))
         return redirect("declarations:draft_step", key=draft.key, step=first)
     if draft.completes_id:
-        declaration = services.declaration_complete(
-            declaration=draft.completes, user=request.user, cleaned=cleaned, draft=draft, request=request
+        declaration, _created = services.declaration_complete(
+            declaration=draft.completes, by=request.user, cleaned=cleaned, draft=draft, origin=AuditOrigin.of(request)
         )
     else:
-        declaration = services.declaration_submit(
-            user=request.user,
+        declaration, _created = services.declaration_submit(
+            by=request.user,
             structure=cleaned["structure"],
             cleaned=cleaned,
             draft=draft,
             on_behalf=declaring_on_behalf(user=request.user, structure=cleaned["structure"]),
             idempotency_key=f"draft:{draft.key}",
-            request=request,
+            origin=AuditOrigin.of(request),
         )
     return redirect("declarations:receipt", reference=declaration.reference)
 
@@ -397,8 +399,7 @@ def draft_submit(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
 @require_POST
 def draft_delete(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
     draft = draft_get_for_user(user=request.user, key=key)
-    draft.attachments.all().delete()
-    draft.delete()
+    services.draft_delete(draft=draft, by=request.user, origin=AuditOrigin.of(request))
     messages.info(request, _("Brouillon supprimé."))
     return redirect("declarations:start")
 
@@ -450,18 +451,18 @@ def addendum_new(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             services.addendum_add(
                 declaration=declaration,
-                user=request.user,
+                by=request.user,
                 kind=form.cleaned_data["kind"],
                 body=form.cleaned_data["body"],
                 uploads=request.FILES.getlist("files"),
                 idempotency_key=scoped_key(kind="addendum", user_pk=request.user.pk, key=key),
-                request=request,
+                origin=AuditOrigin.of(request),
             )
-        except ValidationError as exc:
-            form.add_error("files", exc)
         except IdempotencyConflictError:
             form.add_error(None, _sent_already())
             key = uuid.uuid4().hex  # sent again on purpose, it is a new one
+        except Refusal as exc:
+            refusal_on_form(form, exc)
         else:
             messages.success(request, _("Complément ajouté à la déclaration %(ref)s.") % {"ref": declaration.reference})
             return redirect("declarations:detail", reference=reference)
@@ -487,8 +488,8 @@ def situation_new(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             services.situation_update_add(
                 declaration=declaration,
-                user=request.user,
-                request=request,
+                by=request.user,
+                origin=AuditOrigin.of(request),
                 idempotency_key=scoped_key(kind="situation", user_pk=request.user.pk, key=key),
                 **form.cleaned_data,
             )

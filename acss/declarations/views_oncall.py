@@ -12,6 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from dsfr.forms import DsfrBaseForm
 
+from acss.core.audit import AuditOrigin
+
 from .oncall import oncall_acknowledge, oncall_alert_for_token
 
 
@@ -38,7 +40,7 @@ def oncall_ack(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         form = None if user is not None else OncallAckForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and (form is None or form.is_valid()):
             alert = oncall_acknowledge(
-                alert=alert, name=form.cleaned_data["name"] if form else "", user=user, request=request
+                alert=alert, name=form.cleaned_data["name"] if form else "", by=user, origin=AuditOrigin.of(request)
             )
             messages.success(
                 request, _("Accusé de réception enregistré : la cellule ACSS sait que vous avez l'alerte.")
