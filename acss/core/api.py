@@ -32,8 +32,10 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
 
 from . import referential
+from .forbidden import Forbidden
 from .idempotency import IdempotencyConflictError
 from .models import AffectedSystem, DataCategory, IncidentCategory, Vector
 
@@ -209,9 +211,10 @@ class NonBlankText(serializers.CharField):
 
 def exception_handler(exc, context):
     """DRF's, except that a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a French 413 (Django would answer an
-    HTML 400), that a 404 or a refusal raised by Django carries no internal reason (in English, and which
-    would tell a declaration that exists from one that does not), and that an idempotency key already used for
-    another write is a French 409 (which names nothing of that other write)."""
+        HTML 400), that a 404 or a refusal raised by Django carries no internal reason (in English, and which
+        would tell a declaration that exists from one that does not), and that an idempotency key already used for
+        another write is a French 409 (which names nothing of that other write). A ``Forbidden`` refusal (the person
+    reads the object but may not do this) is a 403 with its French message, in the shape of the other refusals."""
     if isinstance(exc, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         exc = RequestTooLarge(
@@ -221,6 +224,8 @@ def exception_handler(exc, context):
         exc = exceptions.ParseError(_("La requête contient trop de champs ou de fichiers."))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Introuvable : cette ressource n'existe pas ou ne vous est pas accessible."))
+    elif isinstance(exc, Forbidden):
+        return Response({"errors": {"__all__": [exc.message]}}, status=status.HTTP_403_FORBIDDEN)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, IdempotencyConflictError):

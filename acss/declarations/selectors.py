@@ -65,19 +65,6 @@ def declaring_on_behalf(*, user, structure) -> bool:
     return structure.pk not in actor_for(user).structure_ids
 
 
-def declaration_can_add(*, user, declaration: Declaration) -> bool:
-    """Who may add addenda, files and situation updates: the structure's people and ACSS."""
-    actor = actor_for(user)
-    return actor.is_acss or declaration.structure_id in actor.structure_ids
-
-
-def declaration_get_writable(*, user, reference: str) -> Declaration:
-    declaration = declaration_get_visible(user=user, reference=reference)
-    if not declaration_can_add(user=user, declaration=declaration):
-        raise Http404("not writable")
-    return declaration
-
-
 def draft_get_for_user(*, user, key) -> DeclarationDraft:
     try:
         return DeclarationDraft.objects.select_related("structure", "completes").get(
