@@ -1,4 +1,4 @@
-"""Every read of a declaration goes through here (the one access module for declarations).
+"""Every read of a declaration goes through here (what a person may do to one is ``access.py``).
 
 A structure sees its own; an ARS agent its region's (by the site's département); an authority
 what was escalated to it (the FSSI, informed of everything, sees all); ACSS sees everything.
