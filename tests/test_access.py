@@ -142,3 +142,11 @@ def test_a_declaration_one_cannot_read_is_a_404_whatever_the_action(world):
     for action in sorted(access.ACTIONS):
         assert page_post(world, "declarant_b", action).status_code == 404, action
         assert api_post(world, "declarant_b", action).status_code == 404, action
+
+
+def test_a_refused_page_action_is_the_dsfr_error_page_with_its_sentence(world):
+    response = page_post(world, "ars_idf", "take")
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "Accès refusé" in html and "Erreur 403" in html
+    assert refusal_of(html) == "Seule la cellule ACSS peut faire cela."
