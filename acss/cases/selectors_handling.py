@@ -71,6 +71,21 @@ class HandlingView:
         return self.actions & access.HANDLING_ACTIONS
 
     @property
+    def waiting_on_you(self) -> bool:
+        """A question waits for the answer of the person reading (the structure's)."""
+        return self.waiting and self.is_structure
+
+    @property
+    def closure_in_status(self) -> bool:
+        """The closure's summary, told with the status to all but the cell (which reads it in the case's table)."""
+        return bool(self.case.closure_summary) and not self.is_acss
+
+    @property
+    def shows_oncall(self) -> bool:
+        """The on-call alerts and their acknowledgements, for the cell."""
+        return self.is_acss
+
+    @property
     def said_resolved(self) -> bool:
         """The structure said its incident resolved and the cell has not closed yet (told to the structure)."""
         return self.is_structure and self.case.is_open and self.case.structure_resolved_at is not None
