@@ -43,3 +43,9 @@ def text(element: Element | str) -> str:
 
 def find_id(root: Element, element_id: str) -> Element | None:
     return next((e for e in elements(root) if attr(e, "id") == element_id), None)
+
+
+def refusal_of(html: str) -> str:
+    """The French refusal a 403 page gives (the lead paragraph of the DSFR error page)."""
+    lead = next(elements(page_tree(html), "p", "fr-text--lead"), None)
+    return text(lead) if lead is not None else ""

@@ -1,7 +1,8 @@
 """Every route × every persona, generated from the URL configuration.
 
 Each named route must have a rule below: a new route without one fails ``test_every_route_has_a_rule``.
-A refusal of an object is a 404, never a 403 that would confirm the object exists.
+What one cannot read is a 404, never a 403 that would confirm the object exists; a page to change what one reads
+but may not change is a 403 with the French refusal (docs/decisions.md, 2026-11-30).
 Staff personas have passed their second factor; what happens without it is tested in test_login.
 """
 
@@ -46,8 +47,8 @@ def login_then(status: int, **overrides: int) -> dict[str, int]:
     return {"anonymous": 302, **dict.fromkeys(LOGGED_IN, status), **overrides}
 
 
-def only(allowed: list[str], status: int = 200, refused: int = 404) -> dict[str, int]:
-    return {"anonymous": 302, **dict.fromkeys(LOGGED_IN, refused), **dict.fromkeys(allowed, status)}
+def only(allowed: list[str], status: int = 200, refused: int = 404, **overrides: int) -> dict[str, int]:
+    return {"anonymous": 302, **dict.fromkeys(LOGGED_IN, refused), **overrides, **dict.fromkeys(allowed, status)}
 
 
 def api(allowed: list[str], refused: int = 404) -> dict[str, int]:
@@ -57,6 +58,8 @@ def api(allowed: list[str], refused: int = 404) -> dict[str, int]:
 SEES_DECL_A = ["declarant_a", "manager_a", "group_officer", "ars_idf", "analyst", "fssi", "dgs"]
 SEES_STRUCTURE_A = ["declarant_a", "manager_a", "group_officer", "ars_idf", "analyst"]
 WRITES_DECL_A = ["declarant_a", "manager_a", "group_officer", "analyst"]
+# Those who read declaration A but may not add to it (the region's ARS, the authorities that see it).
+READS_ONLY_DECL_A = [p for p in SEES_DECL_A if p not in WRITES_DECL_A]
 # Who may declare: people of a verified structure; on behalf, ACSS (any) and an ARS (its region's).
 DECLARES = ["declarant_a", "manager_a", "declarant_b", "group_officer", "ars_idf", "analyst"]
 
@@ -100,7 +103,10 @@ RULES: dict[str, Rule] = {
     "accounts:register_done": Rule(everyone(200)),
     "accounts:invitation_accept": Rule(everyone(404), lambda w: {"token": "not-a-token"}),
     "accounts:structure_detail": Rule(only(SEES_STRUCTURE_A), lambda w: {"pk": w.structure_a.pk}),
-    "accounts:invite": Rule(only(["manager_a"]), lambda w: {"pk": w.structure_a.pk}),
+    "accounts:invite": Rule(
+        only(["manager_a"], **dict.fromkeys([p for p in SEES_STRUCTURE_A if p != "manager_a"], 403)),
+        lambda w: {"pk": w.structure_a.pk},
+    ),
     "accounts:pending_structures": Rule(only(["analyst"])),
     "accounts:structure_decide": Rule(login_then(405), lambda w: {"pk": w.structure_a.pk}),
     "accounts:access_request_decide": Rule(login_then(405), lambda w: {"pk": 1}),
@@ -114,8 +120,12 @@ RULES: dict[str, Rule] = {
     "declarations:draft_delete": Rule(login_then(405), lambda w: {"key": w.draft_a.key}),
     "declarations:receipt": Rule(only(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference}),
     "declarations:complete": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference}),
-    "declarations:addendum": Rule(only(WRITES_DECL_A), lambda w: {"reference": w.decl_a.reference}),
-    "declarations:situation": Rule(only(WRITES_DECL_A), lambda w: {"reference": w.decl_a.reference}),
+    "declarations:addendum": Rule(
+        only(WRITES_DECL_A, **dict.fromkeys(READS_ONLY_DECL_A, 403)), lambda w: {"reference": w.decl_a.reference}
+    ),
+    "declarations:situation": Rule(
+        only(WRITES_DECL_A, **dict.fromkeys(READS_ONLY_DECL_A, 403)), lambda w: {"reference": w.decl_a.reference}
+    ),
     "declarations:attachment": Rule(
         only(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference, "pk": w.attachment_a.pk}
     ),
@@ -125,7 +135,7 @@ RULES: dict[str, Rule] = {
     "cases:sheet_detail": Rule(everyone(200), lambda w: {"slug": "rancongiciel"}),
     "cases:sheet_versions": Rule(everyone(200), lambda w: {"slug": "rancongiciel"}),
     "cases:sheet_version": Rule(everyone(200), lambda w: {"slug": "rancongiciel", "number": 1}),
-    "cases:sheet_edit": Rule(only(["analyst"]), lambda w: {"slug": "rancongiciel"}),
+    "cases:sheet_edit": Rule(only(["analyst"], refused=403), lambda w: {"slug": "rancongiciel"}),
     "handling:action": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference, "action": "take"}),
     "handling:message": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference}),
     "api:case_detail": Rule(api(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference}, api=True),

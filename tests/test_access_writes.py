@@ -10,8 +10,10 @@ writes. Every table is read before and after (sessions aside: a refused form may
 POST leaves every row as it was — no new row, no changed field, no audit event; an allowed one answers 2xx/3xx
 and writes.
 
-The target: acting on what one cannot read is a 404; acting on what one can read but may not change is a 403
-with a French message. A rule that says otherwise today says so (``today: …; target …``).
+The rule (docs/decisions.md, 2026-11-30): acting on what one cannot read is a 404; acting on what one can read
+but may not change is a 403 with a French message (the DSFR error page, or the API's ``errors``). A form that is
+invalid for a person who may act is shown again with what was typed. A rule that says otherwise today says so
+(``today: …; target …``).
 """
 
 from __future__ import annotations
@@ -41,11 +43,13 @@ from acss.core.models import AuditEvent, Departement, StructureType
 from acss.declarations.models import Declaration, DeclarationDraft, Escalation
 
 from .conftest import PASSWORD, World, make_user, org
+from .html_helpers import refusal_of
 from .intake_helpers import STEP_DATA, api_payload, full_data
 from .test_access_matrix import (
     DECLARES,
     LOGGED_IN,
     PERSONAS,
+    READS_ONLY_DECL_A,
     RULES,
     SEES_DECL_A,
     SEES_STRUCTURE_A,
@@ -58,8 +62,6 @@ from .test_intake import alert_payload
 
 STRUCTURE_A = ["declarant_a", "manager_a", "group_officer"]
 DECLARANTS = ["declarant_a", "manager_a", "declarant_b", "group_officer"]
-# Those who read declaration A but may not add to it (the ARS of the region, the authorities that see it).
-READS_ONLY_DECL_A = [p for p in SEES_DECL_A if p not in WRITES_DECL_A]
 
 
 @dataclass
@@ -327,8 +329,7 @@ def handling_writes() -> dict[str, Write]:
 
         writes[f"handling:action {action}"] = Write(
             "handling:action",
-            # today: 302 back to the page with the French refusal for those who read the case; target 403
-            page(allowed, **these(readers_refused, 302)),
+            page(allowed, **these(readers_refused, 403)),
             allowed,
             page_kwargs,
             lambda ctx, body=body: body(ctx, False),
@@ -347,8 +348,7 @@ def handling_writes() -> dict[str, Write]:
         readers_refused = [p for p in SEES_DECL_A if p not in allowed]
         writes[f"handling:message {kind}"] = Write(
             "handling:message",
-            # today: 302 back to the page with the French refusal for those who read the case; target 403
-            page(allowed, **these(readers_refused, 302)),
+            page(allowed, **these(readers_refused, 403)),
             allowed,
             ref_a,
             body,
@@ -413,19 +413,20 @@ WRITES: dict[str, Write] = {
     ),
     "accounts:invite": Write(
         "accounts:invite",
-        # today: 404 for those who read the structure but do not manage it; target 403
-        page(["manager_a"], **these([p for p in SEES_STRUCTURE_A if p != "manager_a"], 404)),
+        page(["manager_a"], **these([p for p in SEES_STRUCTURE_A if p != "manager_a"], 403)),
         ["manager_a"],
         lambda ctx: {"pk": ctx.world.structure_a.pk},
         lambda ctx: {"email": "nouveau@a.test", "role": "declarant"},
+        says_why=True,
     ),
     "accounts:structure_decide": Write(
         "accounts:structure_decide",
-        # today: 404 for the region's ARS, which reads the pending structure; target 403
-        page(["analyst"], ars_idf=404),
+        # The region's ARS reads the pending structure, so it is told that only the cell decides.
+        page(["analyst"], ars_idf=403),
         ["analyst"],
         pending_structure_kwargs,
         lambda ctx: {"decision": "approve"},
+        says_why=True,
     ),
     "accounts:access_request_decide": Write(
         "accounts:access_request_decide",
@@ -459,23 +460,29 @@ WRITES: dict[str, Write] = {
         ["declarant_a"],
         lambda ctx: {"key": ctx.world.draft_a.key},
     ),
-    # today: 404 for those who read declaration A but may not add to it; target 403 (the three below)
+    # Those who read declaration A but may not add to it (the region's ARS, the authorities) are told why.
     "declarations:complete": Write(
-        "declarations:complete", page(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 404)), WRITES_DECL_A, ref_a
+        "declarations:complete",
+        page(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 403)),
+        WRITES_DECL_A,
+        ref_a,
+        says_why=True,
     ),
     "declarations:addendum": Write(
         "declarations:addendum",
-        page(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 404)),
+        page(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 403)),
         WRITES_DECL_A,
         ref_a,
         addendum,
+        says_why=True,
     ),
     "declarations:situation": Write(
         "declarations:situation",
-        page(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 404)),
+        page(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 403)),
         WRITES_DECL_A,
         ref_a,
         situation,
+        says_why=True,
     ),
     # The token of the on-call e-mail is the access; anonymous gives a name, the logged-in ack as themselves.
     "declarations:oncall_ack": Write(
@@ -488,11 +495,12 @@ WRITES: dict[str, Write] = {
     # --- the cell ---------------------------------------------------------------------------------------
     "cases:sheet_edit": Write(
         "cases:sheet_edit",
-        # today: 404 for everyone else, though the published sheet is readable by all; target 403
-        page(["analyst"]),
+        # The published sheet is readable by all: the logged-in are told that only the cell edits it.
+        page(["analyst"], refused=403),
         ["analyst"],
         lambda ctx: {"slug": "rancongiciel"},
         sheet_revision,
+        says_why=True,
     ),
     "cases:queue": Write("cases:queue", page(["analyst"]), ["analyst"], body=queue_assign),
     **handling_writes(),
@@ -513,31 +521,34 @@ WRITES: dict[str, Write] = {
         body=alert_json,
         api=True,
     ),
-    # today: 404 for those who read declaration A but may not add to it; target 403 (the two below)
+    # Those who read declaration A but may not add to it are told why (the three below).
     "api:addendum": Write(
         "api:addendum",
-        api(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 404)),
+        api(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 403)),
         WRITES_DECL_A,
         ref_a,
         lambda ctx: {"kind": "new_fact", "body": "Les sauvegardes sont intactes."},
         api=True,
+        says_why=True,
     ),
     # The world's declaration of A is a first alert until completed: completing it through the API.
     "api:completion": Write(
         "api:completion",
-        api(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 404)),
+        api(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 403)),
         WRITES_DECL_A,
         ref_a,
         lambda ctx: api_payload(ctx.world.structure_a),
         api=True,
+        says_why=True,
     ),
     "api:situation": Write(
         "api:situation",
-        api(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 404)),
+        api(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 403)),
         WRITES_DECL_A,
         ref_a,
         lambda ctx: {"situation": "degraded", "effective_at": "2026-11-20T08:00"},
         api=True,
+        says_why=True,
     ),
 }
 
@@ -616,6 +627,8 @@ def attempt(world: World, rule: Write, persona: str, client: Client | None = Non
         transaction.set_rollback(True)
     if rule.api:
         why = " ".join((response.json().get("errors") or {}).get("__all__", [])) if response.status_code == 403 else ""
+    elif response.status_code == 403:
+        why = refusal_of(response.content.decode())
     else:
         stored = getattr(response.wsgi_request, "_messages", [])
         why = " ".join(str(m) for m in stored if m.level == messages.ERROR)
@@ -673,7 +686,7 @@ def test_write_matrix(world, name):
                 wrong[persona] = f"{wrong.get(persona, status)}; allowed, but nothing was written"
         elif changed:
             wrong[persona] = f"{wrong.get(persona, status)}; REFUSED BUT WROTE: {changed}"
-        elif rule.says_why and persona != "anonymous" and status in (302, 403) and not why.startswith("Seule"):
+        elif rule.says_why and status == 403 and not why.startswith("Seul"):
             # The refusal names who may act (« Seule la cellule ACSS peut faire cela. »), not a form error.
             wrong[persona] = f"{wrong.get(persona, status)}; refused without saying why ({why!r})"
     assert wrong == {}, name

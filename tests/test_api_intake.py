@@ -78,10 +78,10 @@ def test_quick_alert_addendum_and_situation_through_the_api(world):
         content_type="application/json",
     )
     assert situation.status_code == 201
-    refused = world.api("ars_idf").post(
+    refused = world.api("ars_idf").post(  # the region's ARS reads the declaration but does not add to it
         reverse("api:addendum", args=[ref]), {"kind": "new_fact", "body": "x"}, content_type="application/json"
     )
-    assert refused.status_code == 404
+    assert refused.status_code == 403
 
 
 # --------------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from acss.declarations.forms import STEPS, QuickAlertForm
 from acss.declarations.models import Addendum, Declaration, DeclarationDraft, Escalation, SituationUpdate
 
 from . import test_api_intake as intake_scenarios
+from .html_helpers import refusal_of
 from .intake_helpers import api_payload, at_paris, full_data
 
 concurrent_commit = intake_scenarios.concurrent_commit  # the fixture, shared
@@ -224,9 +225,14 @@ def test_a_completion_sent_again_with_its_key_answers_200(world):
 def test_a_completion_is_for_those_who_may_write_on_the_declaration(world):
     declaration = quick_alert(world)
     url = reverse("api:completion", args=[declaration.reference])
-    for persona in ("declarant_b", "ars_idf", "dgs"):
+    # 404 for who does not read the alert (the DGS was not told of it); 403 for who reads it but may not add to it.
+    refused = {"declarant_b": 404, "dgs": 404, "ars_idf": 403, "fssi": 403}
+    message = "Seules la structure et la cellule ACSS complètent une déclaration."
+    for persona, code in refused.items():
         response = world.api(persona).post(url, api_payload(world.structure_a), content_type="application/json")
-        assert response.status_code == 404, persona
+        assert response.status_code == code, persona
+        if code == 403:
+            assert response.json() == {"errors": {"__all__": [message]}}, persona
     declaration.refresh_from_db()
     assert declaration.is_quick_alert_pending
 
@@ -415,7 +421,8 @@ def test_a_refused_message_says_the_same_on_the_page_and_in_the_api(world):
     ):
         page = post_message(world, "page", persona, decl, data)
         api = post_message(world, "api", persona, decl, data)
-        assert api.json()["errors"]["__all__"] == flashes(page), (persona, data)
+        assert page.status_code == api.status_code == 403, (persona, data)
+        assert api.json()["errors"]["__all__"] == [refusal_of(page.content.decode())], (persona, data)
     assert Message.objects.count() == 0
 
 
@@ -469,6 +476,8 @@ def act(world, transport: str, persona: str, declaration: Declaration, action: s
             data["into"] = world.decl_b.reference
         client = world.client(persona)
         response = client.post(reverse("handling:action", args=[declaration.reference, action]), data, follow=True)
+        if response.status_code == 403:  # who may not act is told so on the error page
+            return refusal_of(response.content.decode())
         said = flashes(response)
         assert len(said) == 1, said
         level = next(iter(response.context["messages"])).level_tag

@@ -487,16 +487,24 @@ def test_errors_and_reads_are_answered_as_documented(world):
     bad_token = CheckedClient(checker, HTTP_AUTHORIZATION="Token 0000")
     assert bad_token.get(reverse("api:case_detail", args=[ref])).status_code == 401
 
-    # A 404 says the same whether the declaration is missing, hidden, or visible but not writable.
+    # A 404 says the same whether the declaration is missing or hidden; visible but not writable is a 403 that
+    # says who may write.
     missing = api("declarant_a").get(reverse("api:declaration_detail", args=["ACSS-2099-999999"]))
     hidden = api("declarant_b").get(reverse("api:declaration_detail", args=[ref]))
-    not_writable = api("ars_idf").post(
+    hidden_write = api("declarant_b").post(
         reverse("api:addendum", args=[ref]), {"kind": "new_fact", "body": "x"}, content_type="application/json"
     )
     no_case = api("analyst").get(reverse("api:case_detail", args=["ACSS-2099-999999"]))
-    assert missing.status_code == hidden.status_code == not_writable.status_code == no_case.status_code == 404
-    assert missing.json() == hidden.json() == not_writable.json() == no_case.json()
+    assert missing.status_code == hidden.status_code == hidden_write.status_code == no_case.status_code == 404
+    assert missing.json() == hidden.json() == hidden_write.json() == no_case.json()
     assert missing.json()["detail"].startswith("Introuvable")
+    not_writable = api("ars_idf").post(
+        reverse("api:addendum", args=[ref]), {"kind": "new_fact", "body": "x"}, content_type="application/json"
+    )
+    assert not_writable.status_code == 403
+    assert not_writable.json()["errors"]["__all__"] == [
+        "Seules la structure et la cellule ACSS complètent une déclaration."
+    ]
 
     assert checker.problems == []
     for expected in (

@@ -214,12 +214,12 @@ def test_addenda_and_situation_updates_are_kept_in_order(world):
     assert updates[0].effective_at == at_paris(2026, 11, 20, 4, 0)
     page = client.get(reverse("declarations:detail", args=[ref])).content.decode()
     assert page.index("Sauvegardes intactes.") < page.index("Le PACS seul.")
-    # Only the structure's people (and ACSS) add to it; the region's ARS reads.
+    # Only the structure's people (and ACSS) add to it; the region's ARS reads it, and is told so (403).
     assert (
         world.client("ars_idf")
         .post(reverse("declarations:addendum", args=[ref]), {"kind": "new_fact", "body": "x"})
         .status_code
-        == 404
+        == 403
     )
 
 

@@ -46,8 +46,16 @@ def test_an_existing_account_accepts_after_logging_in(client, world, django_capt
 
 
 def test_only_a_manager_of_the_structure_may_invite(world):
-    for persona in ("declarant_a", "group_officer", "declarant_b", "analyst", "ars_idf"):
+    # Those who open the structure's file are told only its managers invite (403); hospital B's manager, who
+    # cannot open it, gets a 404.
+    for persona, code in (
+        ("declarant_a", 403),
+        ("group_officer", 403),
+        ("declarant_b", 404),
+        ("analyst", 403),
+        ("ars_idf", 403),
+    ):
         response = world.client(persona).post(
             reverse("accounts:invite", args=[world.structure_a.pk]), {"email": "x@y.test", "role": "manager"}
         )
-        assert response.status_code == 404, persona
+        assert response.status_code == code, persona

@@ -17,6 +17,7 @@ from acss.cases.selectors import orientation_for_structure, reflex_sheets_for_ca
 from acss.core.models import AuditEvent, IncidentCategory
 
 from .conftest import make_structure
+from .html_helpers import refusal_of
 
 EXPECTED_CATEGORIES = {
     "rancongiciel": {"rancongiciel"},
@@ -219,7 +220,7 @@ def test_route_matrix(world, persona):
         reverse("cases:sheet_version", args=["rancongiciel", 1]),
     ):
         assert client.get(url).status_code == 200, (persona, url)
-    expected = {"anonymous": 302, "analyst": 200}.get(persona, 404)
+    expected = {"anonymous": 302, "analyst": 200}.get(persona, 403)  # the sheet is readable: a 403 says why
     assert client.get(edit_url("rancongiciel")).status_code == expected
 
 
@@ -271,11 +272,16 @@ def test_an_analyst_edit_creates_version_2_and_keeps_version_1(world):
 
 
 @pytest.mark.parametrize("persona", ["declarant_a", "ars_idf", "fssi", "manager_a", "dgs", "admin"])
-def test_non_acss_personas_get_404_on_the_edit_page(world, persona):
+def test_non_acss_personas_are_refused_the_edit_page_in_french(world, persona):
+    """The published sheet is readable by all: editing it is a 403 that says who may; an unpublished one,
+    which they cannot read, is a 404."""
     client = world.client(persona)
-    assert client.get(edit_url("rancongiciel")).status_code == 404
+    assert client.get(edit_url("rancongiciel")).status_code == 403
     response = client.post(edit_url("rancongiciel"), {"body": "## Piraté", "change_note": "x", "based_on": 1})
-    assert response.status_code == 404
+    assert response.status_code == 403
+    assert refusal_of(response.content.decode()) == "Seule la cellule ACSS modifie les fiches réflexes."
+    ReflexSheet.objects.filter(slug="deni-service").update(is_published=False)
+    assert client.get(edit_url("deni-service")).status_code == 404
     assert ReflexSheetVersion.objects.filter(sheet__slug="rancongiciel").count() == 1
     assert not AuditEvent.objects.filter(action="reflex_sheet.revised").exists()
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from acss.core.forbidden import Forbidden
 
 from .models import (
     Membership,
@@ -114,11 +117,25 @@ def structure_list_visible(*, user) -> QuerySet[Structure]:
 
 
 def structure_get_managed(*, user, pk: int) -> Structure:
-    """A structure the person manages (invites declarants for); 404 otherwise."""
+    """A structure the person manages (invites declarants for): a 404 when they cannot open its file, a 403 with
+    the French refusal when they can but do not manage it."""
     from django.shortcuts import get_object_or_404
 
-    actor = actor_for(user)
-    return get_object_or_404(Structure, pk=pk, pk__in=actor.managed_structure_ids)
+    structure = get_object_or_404(structure_list_visible(user=user), pk=pk)
+    if structure.pk not in actor_for(user).managed_structure_ids:
+        raise Forbidden(_("Seuls les responsables de la structure invitent des déclarants."))
+    return structure
+
+
+def structure_get_pending_to_decide(*, user, pk: int) -> Structure:
+    """A registration waiting for ACSS: a 404 when the person cannot open the structure's file, a 403 when they can
+    (the region's ARS) but are not the cell."""
+    from django.shortcuts import get_object_or_404
+
+    structure = get_object_or_404(structure_list_visible(user=user), pk=pk, verification=VerificationStatus.PENDING)
+    if not actor_for(user).is_acss:
+        raise Forbidden(_("Seule la cellule ACSS vérifie l'inscription d'une structure."))
+    return structure
 
 
 def structure_list_pending(*, user) -> QuerySet[Structure]:

@@ -34,7 +34,13 @@ from .forms import (
 )
 from .middleware import needs_second_factor, second_factor_url
 from .models import AccessRequest
-from .selectors import actor_for, structure_get_managed, structure_list_pending, structure_list_visible
+from .selectors import (
+    actor_for,
+    structure_get_managed,
+    structure_get_pending_to_decide,
+    structure_list_pending,
+    structure_list_visible,
+)
 
 
 def _safe_next(request: HttpRequest, default: str = "portal:dashboard") -> str:
@@ -296,7 +302,7 @@ def pending_structures(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def structure_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    structure = get_object_or_404(structure_list_pending(user=request.user), pk=pk)
+    structure = structure_get_pending_to_decide(user=request.user, pk=pk)
     approve = request.POST.get("decision") == "approve"
     services.structure_verify(structure=structure, by=request.user, approve=approve, request=request)
     messages.success(request, _("Décision enregistrée pour %(name)s.") % {"name": structure.name})

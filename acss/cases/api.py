@@ -3,7 +3,7 @@
 Every endpoint reads the declaration through ``declaration_get_visible`` (a declaration one may not see is a
 404, like a missing one) and writes through the services of ``handling`` — the same rules and the same French
 messages as the pages. A visible declaration on which the person may not do the action answers 403 with the
-French message; an action the case refuses (wrong state, missing justification…) answers 400.
+French message (``acss.declarations.access.check_action``, as on the pages); an action the case refuses (wrong state, missing justification…) answers 400.
 
 Authentication is by token only (``Authorization: Token …``, one ``rest_framework.authtoken`` token per
 person). Staff (ACSS, ARS, authorities) get a token only from an administrator, who creates it in the admin
@@ -32,9 +32,10 @@ from rest_framework.views import APIView
 from acss.accounts.models import User
 from acss.accounts.selectors import Actor, actor_for
 from acss.core.api import ErrorSerializer, NonBlankText
-from acss.core.audit import AuditOrigin, audit_record
+from acss.core.audit import AuditOrigin
 from acss.core.idempotency import scoped_key
 from acss.core.models import IncidentCategory
+from acss.declarations import access
 from acss.declarations.forms import MAX_DEGRADED_HOURS, MAX_PATIENTS
 from acss.declarations.models import Declaration
 from acss.declarations.rules import regulatory_deadlines
@@ -289,10 +290,6 @@ def _errors(errors: dict, code: int = status.HTTP_400_BAD_REQUEST) -> Response:
     return Response({"errors": errors}, status=code)
 
 
-def _refused(message: str) -> Response:
-    return _errors({"__all__": [message]}, status.HTTP_403_FORBIDDEN)
-
-
 def _field_errors(serializer: serializers.Serializer) -> Response:
     return _errors({k: [str(m) for m in v] for k, v in serializer.errors.items()})
 
@@ -306,38 +303,11 @@ def _load(request, reference: str) -> tuple[Declaration, Case]:
     return declaration, case
 
 
-def _viewed(request, declaration: Declaration, what: str) -> None:
-    """Staff opening a declaration is an audit event, through the API as on the pages."""
-    if actor_for(request.user).is_staff:
-        audit_record(
-            actor=request.user, action="declaration.viewed", obj=declaration, request=request, data={"via": what}
-        )
-
-
 def _case_response(request, reference: str) -> Response:
     """The case as it is now (after an action), read again as this person sees it."""
     declaration, case = _load(request, reference)
     data = _case_data(case=case, declaration=declaration, user=request.user, now=timezone.now())
     return Response(CaseSerializer(data).data)
-
-
-def refusal(*, action: str, user, declaration: Declaration) -> str | None:
-    """The French message when this person may not do ``action`` on a declaration they can see; else None.
-
-    The services check the same rules (and keep checking them); this says 403 before any validation."""
-    actor = actor_for(user)
-    region = declaration.structure.departement.region_id
-    if action in ("resolved", MessageKind.ANSWER):
-        if declaration.structure_id in actor.structure_ids:
-            return None
-        if action == "resolved":
-            return _("Seule la structure déclare l'incident résolu.")
-        return _("Seule la structure répond à ses questions.")
-    if action == MessageKind.QUESTION:
-        if actor.is_acss or region in actor.ars_region_codes:
-            return None
-        return _("Seules la cellule et l'ARS de la région posent des questions à la structure.")
-    return None if actor.is_acss else _("Seule la cellule ACSS peut faire cela.")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -361,7 +331,7 @@ class CaseDetailAPI(APIView):
     )
     def get(self, request, reference):
         declaration, case = _load(request, reference)
-        _viewed(request, declaration, "api:case")
+        access.record_viewed(request, declaration, via="api:case")
         data = _case_data(case=case, declaration=declaration, user=request.user, now=timezone.now())
         return Response(CaseSerializer(data).data)
 
@@ -417,7 +387,7 @@ class MessageListAPI(APIView):
     )
     def get(self, request, reference):
         declaration, _case = _load(request, reference)
-        _viewed(request, declaration, "api:messages")
+        access.record_viewed(request, declaration, via="api:messages")
         messages = message_list_visible(user=request.user, declaration=declaration)
         return Response(MessageSerializer([_message_data(m) for m in messages], many=True).data)
 
@@ -449,9 +419,7 @@ class MessageListAPI(APIView):
         declaration, _case = _load(request, reference)
         kind = request.data.get("kind")
         if isinstance(kind, str) and kind in MessageKind.values:
-            message = refusal(action=kind, user=request.user, declaration=declaration)
-            if message:
-                return _refused(message)
+            access.check_action(actor_or_user=request.user, declaration=declaration, action=kind)
         serializer = MessageInputSerializer(data=request.data)
         if not serializer.is_valid():
             return _field_errors(serializer)
@@ -689,9 +657,7 @@ class CaseActionAPI(APIView):
         if not isinstance(action, str) or action not in ACTION_SERIALIZERS:
             choices = ", ".join(ACTION_SERIALIZERS)
             return _errors({"action": [_("Action inconnue ; les actions sont : %(choices)s.") % {"choices": choices}]})
-        message = refusal(action=action, user=request.user, declaration=declaration)
-        if message:
-            return _refused(message)
+        access.check_action(actor_or_user=request.user, declaration=declaration, action=action)
         serializer = ACTION_SERIALIZERS[action](data=request.data)
         if not serializer.is_valid():
             return _field_errors(serializer)

@@ -33,6 +33,7 @@ from acss.core.french import de_organisation
 from acss.core.idempotency import IdempotencyConflictError, Written, create_once
 from acss.core.models import IncidentCategory
 from acss.core.tasks import send_mail_on_commit
+from acss.declarations import access
 from acss.declarations.models import Declaration, Escalation
 
 from .models import Case, CaseState, Criticity, KeyedAction, Message, MessageKind
@@ -126,8 +127,16 @@ def keyed_action(
 
 
 def _require_acss(user: User) -> None:
+    """The cell's actions (``access.CELL``): the views check first (403); the services keep checking."""
     if not actor_for(user).is_acss:
-        raise Refusal(_("Seule la cellule ACSS peut faire cela."))
+        raise Refusal(str(access.CELL_ONLY))
+
+
+def _require(user: User, declaration: Declaration, action: str) -> None:
+    """``action`` allowed to ``user`` on ``declaration`` by ``access``, else the same French refusal."""
+    message = access.refusal_message(actor_or_user=user, declaration=declaration, action=action)
+    if message:
+        raise Refusal(message)
 
 
 def _locked(case: Case) -> Case:
@@ -400,10 +409,7 @@ def question_ask(
     """ACSS, or the ARS of the region, asks the structure. The cell's clock pauses until it is answered.
 
     Once per idempotency key: the same key again hands back the first question (``created`` false)."""
-    actor = actor_for(by)
-    region = declaration.structure.departement.region_id
-    if not (actor.is_acss or region in actor.ars_region_codes):
-        raise Refusal(_("Seules la cellule et l'ARS de la région posent des questions à la structure."))
+    _require(by, declaration, access.QUESTION)
     if not body.strip():
         raise Refusal(str(MESSAGE_REQUIRED[MessageKind.QUESTION]))
     now = timezone.now()
@@ -457,8 +463,7 @@ def question_answer(
 
     Once per idempotency key: the same key again hands back the first answer (``created`` false)."""
     declaration = question.declaration
-    if declaration.structure_id not in actor_for(by).structure_ids:
-        raise Refusal(_("Seule la structure répond à ses questions."))
+    _require(by, declaration, access.ANSWER)
     if not body.strip():
         raise Refusal(str(MESSAGE_REQUIRED[MessageKind.ANSWER]))
     now = timezone.now()
@@ -553,8 +558,7 @@ def note_add(
 @transaction.atomic
 def case_structure_resolved(*, declaration: Declaration, by: User, origin: AuditOrigin | None = None) -> Case:
     """The structure says the incident is resolved; the cell closes."""
-    if declaration.structure_id not in actor_for(by).structure_ids:
-        raise Refusal(_("Seule la structure déclare l'incident résolu."))
+    _require(by, declaration, access.RESOLVED)
     case = _locked(declaration.case)
     if case.structure_resolved_at is None:
         case.structure_resolved_at = timezone.now()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from acss.accounts.models import MembershipStatus, OrganisationKind, User
 from acss.accounts.selectors import actor_for
+from acss.declarations import access
 from acss.declarations.models import Declaration
 from acss.declarations.rules import regulatory_deadlines
 from acss.declarations.selectors import declaration_list_visible
@@ -58,10 +59,36 @@ class HandlingView:
     waiting: bool
     is_acss: bool
     is_structure: bool
-    can_ask: bool
+    # What this person may do now (``acss.declarations.access.allowed_actions``); the panel shows these only.
+    actions: frozenset[str]
     thread: list[Message]
     open_questions: list[Message]
     clocks: list[Clock] = field(default_factory=list)
+
+    @property
+    def handling_actions(self) -> frozenset[str]:
+        """The cell's actions on the case among ``actions`` (the panel's « Actions de la cellule »)."""
+        return self.actions & access.HANDLING_ACTIONS
+
+    @property
+    def waiting_on_you(self) -> bool:
+        """A question waits for the answer of the person reading (the structure's)."""
+        return self.waiting and self.is_structure
+
+    @property
+    def closure_in_status(self) -> bool:
+        """The closure's summary, told with the status to all but the cell (which reads it in the case's table)."""
+        return bool(self.case.closure_summary) and not self.is_acss
+
+    @property
+    def shows_oncall(self) -> bool:
+        """The on-call alerts and their acknowledgements, for the cell."""
+        return self.is_acss
+
+    @property
+    def said_resolved(self) -> bool:
+        """The structure said its incident resolved and the cell has not closed yet (told to the structure)."""
+        return self.is_structure and self.case.is_open and self.case.structure_resolved_at is not None
 
 
 def regulatory_clocks(declaration: Declaration, now: datetime) -> list[Clock]:
@@ -99,14 +126,13 @@ def handling_view(*, user, declaration: Declaration) -> HandlingView | None:
     actor = actor_for(user)
     thread = list(message_list_visible(user=user, declaration=declaration))
     open_questions = [m for m in thread if m.kind == MessageKind.QUESTION and m.answered_at is None]
-    region = declaration.structure.departement.region_id
     return HandlingView(
         case=case,
         status=str(STRUCTURE_STATUS[case.state]),
         waiting=case.waiting_since is not None,
         is_acss=actor.is_acss,
         is_structure=declaration.structure_id in actor.structure_ids,
-        can_ask=actor.is_acss or region in actor.ars_region_codes,
+        actions=access.allowed_actions(actor_or_user=actor, declaration=declaration, case=case),
         thread=thread,
         open_questions=open_questions,
         clocks=regulatory_clocks(declaration, timezone.now()),

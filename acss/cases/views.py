@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from acss.accounts.selectors import actor_for
 from acss.core.audit import AuditOrigin
 from acss.core.errors import Refusal
+from acss.core.forbidden import Forbidden
 
 from .forms import ReflexSheetRevisionForm
 from .rendering import render_markdown
@@ -85,9 +86,10 @@ def sheet_version_detail(request: HttpRequest, slug: str, number: int) -> HttpRe
 @login_required
 @require_http_methods(["GET", "POST"])
 def sheet_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    if not actor_for(request.user).is_acss:
-        raise Http404("ACSS only")
-    sheet = reflex_sheet_get(slug, published_only=False)
+    is_acss = actor_for(request.user).is_acss
+    sheet = reflex_sheet_get(slug, published_only=not is_acss)  # what one cannot read is a 404
+    if not is_acss:
+        raise Forbidden(_("Seule la cellule ACSS modifie les fiches réflexes."))
     current = sheet.current_version
     preview = None
     if request.method == "POST" and "preview" in request.POST:

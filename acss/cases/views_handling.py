@@ -1,7 +1,8 @@
 """The handling panel on a declaration's page: thin views over ``handling`` services.
 
-A refused or invalid action keeps what was typed (in the session, keyed by declaration and action) and the
-page shows it again with the French message.
+Who may act is ``acss.declarations.access``: a declaration one cannot read is a 404, an action one's place does
+not allow on it a 403 page with the French refusal. An invalid action, or one the case's state refuses, keeps
+what was typed (in the session, keyed by declaration and action) and the page shows it again with the message.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from acss.accounts.models import OrganisationKind
 from acss.core.audit import AuditOrigin
 from acss.core.errors import Refusal
 from acss.core.idempotency import IdempotencyConflictError, scoped_key
+from acss.declarations import access
 from acss.declarations.models import Declaration
 from acss.declarations.selectors import declaration_get_visible
 
@@ -90,8 +92,9 @@ def action_done_message(action: str, data: dict) -> str:
 @require_POST
 def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
     declaration = declaration_get_visible(user=request.user, reference=reference)
-    if action not in ACTION_DONE and action not in ("assign", "merge", "escalate"):
+    if action not in access.HANDLING_ACTIONS and action != access.RESOLVED:
         raise Http404("unknown action")
+    access.check_action(actor_or_user=request.user, declaration=declaration, action=action)
     case = declaration.case
     user = request.user
     form = None
@@ -148,6 +151,9 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
 def message_post(request: HttpRequest, reference: str) -> HttpResponse:
     declaration: Declaration = declaration_get_visible(user=request.user, reference=reference)
     kind = request.POST.get("kind")
+    if kind not in MessageKind.values:
+        raise Http404("unknown kind")
+    access.check_action(actor_or_user=request.user, declaration=declaration, action=kind)
     form = MessageForm(request.POST)
     action = f"message-{kind}-{request.POST.get('question', '')}"
     if not form.is_valid():
@@ -175,8 +181,6 @@ def message_post(request: HttpRequest, reference: str) -> HttpResponse:
             handling.question_answer(
                 question=question, by=request.user, body=body, idempotency_key=key, origin=AuditOrigin.of(request)
             )
-        else:
-            raise Http404("unknown kind")
     except IdempotencyConflictError:  # the page sent again with another text (back in the browser)
         _keep(request, reference, action)
         messages.error(

@@ -36,6 +36,7 @@ from rest_framework.response import Response
 
 from . import referential
 from .errors import Conflict, Refusal
+from .forbidden import Forbidden
 from .models import AffectedSystem, DataCategory, IncidentCategory, Vector
 
 # --------------------------------------------------------------------------------------------------
@@ -217,7 +218,8 @@ def exception_handler(exc, context):
     """DRF's, except that a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a French 413 (Django would answer an
     HTML 400), that a 404 or a refusal raised by Django carries no internal reason (in English, and which
     would tell a declaration that exists from one that does not), and that a service's refusal is answered by
-    ``refusal_response``."""
+    ``refusal_response``. A ``Forbidden`` refusal (the person reads the object but may not do this)
+    is a 403 with its French message, in the shape of the other refusals."""
     if isinstance(exc, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         exc = RequestTooLarge(
@@ -227,6 +229,8 @@ def exception_handler(exc, context):
         exc = exceptions.ParseError(_("La requête contient trop de champs ou de fichiers."))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Introuvable : cette ressource n'existe pas ou ne vous est pas accessible."))
+    elif isinstance(exc, Forbidden):
+        return Response({"errors": {"__all__": [exc.message]}}, status=status.HTTP_403_FORBIDDEN)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, Refusal):

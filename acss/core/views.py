@@ -3,6 +3,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from .forbidden import Forbidden
+
 
 @require_safe
 def legal_notice(request: HttpRequest) -> HttpResponse:
@@ -66,7 +68,9 @@ def error_400(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def error_403(request: HttpRequest, exception=None) -> HttpResponse:
-    return render(request, "core/403.html", {"title": _("Accès refusé"), "status": 403}, status=403)
+    """A ``Forbidden`` refusal shows its French message; any other 403 the general one."""
+    message = exception.message if isinstance(exception, Forbidden) else None
+    return render(request, "core/403.html", {"title": _("Accès refusé"), "status": 403, "message": message}, status=403)
 
 
 def error_404(request: HttpRequest, exception=None) -> HttpResponse:

@@ -27,12 +27,12 @@ from rest_framework.views import APIView
 from acss.accounts.selectors import actor_for
 from acss.cases.models import KeyedAction
 from acss.core.api import ErrorSerializer, FormDataParser, JSONObjectParser, form_input, form_request_serializer
-from acss.core.audit import AuditOrigin, audit_record
+from acss.core.audit import AuditOrigin
 from acss.core.calendars import zone_of
 from acss.core.idempotency import Written, scoped_key
 from acss.core.referential import INCIDENT_CATEGORIES
 
-from . import services
+from . import access, services
 from .forms import (
     FUTURE_TOLERANCE,
     PHONE_RE,
@@ -45,7 +45,6 @@ from .forms import (
 from .models import Declaration, Origin, Scope
 from .selectors import (
     declaration_get_visible,
-    declaration_get_writable,
     declaration_list_visible,
     declaring_on_behalf,
     structures_for_declaring,
@@ -294,14 +293,7 @@ class DeclarationDetailAPI(generics.RetrieveAPIView):
 
     def get_object(self):
         declaration = declaration_get_visible(user=self.request.user, reference=self.kwargs["reference"])
-        if actor_for(self.request.user).is_staff:
-            audit_record(
-                actor=self.request.user,
-                action="declaration.viewed",
-                obj=declaration,
-                request=self.request,
-                data={"via": "api"},
-            )
+        access.record_viewed(self.request, declaration, via="api")
         return declaration
 
 
@@ -314,9 +306,10 @@ def _added(written: Written) -> Response:
     return Response({"id": written.row.pk}, status=code)
 
 
+NOT_VISIBLE = "Introuvable, ou pas visible de ce compte : la réponse est la même dans les deux cas."
 NOT_WRITABLE = (
-    "Introuvable, pas visible, ou pas modifiable par ce compte (seules la structure et la cellule ACSS complètent "
-    "une déclaration) : la réponse est la même dans tous les cas."
+    "Visible de ce compte mais pas modifiable par lui (« errors » : « Seules la structure et la cellule ACSS "
+    "complètent une déclaration. »)."
 )
 
 
@@ -328,7 +321,8 @@ def _added_responses(what: str) -> dict:
             description="Nouvel essai avec une Idempotency-Key déjà reçue, pour la même déclaration et le même "
             f"contenu : le {what.lower()} déjà ajouté (même id), rien n'est ajouté de nouveau.",
         ),
-        404: OpenApiResponse(ErrorSerializer, description=NOT_WRITABLE),
+        403: OpenApiResponse(ErrorSerializer, description=NOT_WRITABLE),
+        404: OpenApiResponse(ErrorSerializer, description=NOT_VISIBLE),
         409: OpenApiResponse(
             ErrorSerializer,
             description="Cette Idempotency-Key a déjà servi pour une autre requête (une autre déclaration ou un autre "
@@ -355,7 +349,7 @@ class AddendumAPI(APIView):
         "« files », répété). Une déclaration déposée ne change plus : on lui ajoute des compléments.",
     )
     def post(self, request, reference):
-        declaration = declaration_get_writable(user=request.user, reference=reference)
+        declaration = access.declaration_get_for_action(user=request.user, reference=reference, action=access.ADDENDUM)
         data, type_errors = form_input(request.data, [AddendumForm])
         form = AddendumForm(data, request.FILES or None)
         if not form.is_valid() or type_errors:
@@ -383,7 +377,7 @@ class SituationAPI(APIView):
         description="Le fonctionnement de la structure (normal, dégradé, interrompu) depuis une date.",
     )
     def post(self, request, reference):
-        declaration = declaration_get_writable(user=request.user, reference=reference)
+        declaration = access.declaration_get_for_action(user=request.user, reference=reference, action=access.SITUATION)
         data, type_errors = form_input(request.data, [SituationForm])
         form = SituationForm(data, tz=zone_of(declaration.structure))
         if not form.is_valid() or type_errors:
@@ -412,7 +406,8 @@ class CompletionAPI(APIView):
                 description="Nouvel essai avec l'Idempotency-Key de la complétion : la déclaration déjà complétée.",
             ),
             400: SUBMITTED[400],
-            404: OpenApiResponse(ErrorSerializer, description=NOT_WRITABLE),
+            403: OpenApiResponse(ErrorSerializer, description=NOT_WRITABLE),
+            404: OpenApiResponse(ErrorSerializer, description=NOT_VISIBLE),
             409: OpenApiResponse(
                 ErrorSerializer,
                 description="La déclaration est déjà complète (« detail » : « Cette déclaration est déjà complète : "
@@ -427,7 +422,7 @@ class CompletionAPI(APIView):
         "changent pas. Une seule complétion : la suite s'ajoute en compléments.",
     )
     def post(self, request, reference):
-        declaration = declaration_get_writable(user=request.user, reference=reference)
+        declaration = access.declaration_get_for_action(user=request.user, reference=reference, action=access.COMPLETE)
         key = _key(request, "api-completion")
         cleaned: dict = {}
         if not (key and KeyedAction.objects.filter(idempotency_key=key).exists()):  # a retry: not read again

@@ -1,4 +1,4 @@
-"""Every read of a declaration goes through here (the one access module for declarations).
+"""Every read of a declaration goes through here (what a person may do to one is ``access.py``).
 
 A structure sees its own; an ARS agent its region's (by the site's département); an authority
 what was escalated to it (the FSSI, informed of everything, sees all); ACSS sees everything.
@@ -63,19 +63,6 @@ def structures_for_declaring(*, user) -> QuerySet:
 def declaring_on_behalf(*, user, structure) -> bool:
     """True when the person records for a structure they do not belong to (ACSS or ARS staff)."""
     return structure.pk not in actor_for(user).structure_ids
-
-
-def declaration_can_add(*, user, declaration: Declaration) -> bool:
-    """Who may add addenda, files and situation updates: the structure's people and ACSS."""
-    actor = actor_for(user)
-    return actor.is_acss or declaration.structure_id in actor.structure_ids
-
-
-def declaration_get_writable(*, user, reference: str) -> Declaration:
-    declaration = declaration_get_visible(user=user, reference=reference)
-    if not declaration_can_add(user=user, declaration=declaration):
-        raise Http404("not writable")
-    return declaration
 
 
 def draft_get_for_user(*, user, key) -> DeclarationDraft:

@@ -21,7 +21,7 @@ from acss.core.errors import Refusal, refusal_on_form
 from acss.core.formsafety import login_required_keeping_post, pop_kept_post
 from acss.core.idempotency import IdempotencyConflictError, scoped_key
 
-from . import services
+from . import access, services
 from .forms import (
     REVIEW_STEP,
     STEPS,
@@ -38,9 +38,7 @@ from .models import DeclarationDraft, Situation
 from .review import review_sections
 from .selectors import (
     attachment_get_visible,
-    declaration_can_add,
     declaration_get_visible,
-    declaration_get_writable,
     declaration_list_visible,
     declaration_with_state,
     declaring_on_behalf,
@@ -109,12 +107,16 @@ def declaration_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
     declaration = declaration_get_visible(user=request.user, reference=reference)
     actor = actor_for(request.user)
-    if actor.is_staff:
-        audit_record(actor=request.user, action="declaration.viewed", obj=declaration, request=request)
+    access.record_viewed(request, declaration)
     handling = handling_view(user=request.user, declaration=declaration)
+    actions = (
+        handling.actions
+        if handling is not None
+        else access.allowed_actions(actor_or_user=actor, declaration=declaration)
+    )
     kept = pop_kept_forms(request, reference)
     forms = {}
-    if handling is not None and handling.is_acss:
+    if handling is not None and handling.handling_actions:
         case = handling.case
         initial_qualify = {
             "criticity": case.criticity or case.provisional_criticity,
@@ -146,7 +148,7 @@ def declaration_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "title": declaration.reference,
             "declaration": declaration,
             "d": declaration,
-            "can_add": declaration_can_add(user=request.user, declaration=declaration),
+            "actions": actions,
             "is_staff": actor.is_staff,
             "addenda": declaration.addenda.select_related("author").prefetch_related("attachments"),
             "situations": declaration.situation_updates.select_related("author"),
@@ -243,7 +245,7 @@ def draft_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def declaration_complete_start(request: HttpRequest, reference: str) -> HttpResponse:
-    declaration = declaration_get_writable(user=request.user, reference=reference)
+    declaration = access.declaration_get_for_action(user=request.user, reference=reference, action=access.COMPLETE)
     if not declaration.is_quick_alert_pending:
         messages.info(request, _("Cette déclaration est déjà complète : ajoutez plutôt un complément."))
         return redirect("declarations:detail", reference=reference)
@@ -424,7 +426,7 @@ def receipt(request: HttpRequest, reference: str) -> HttpResponse:
             "tz": _tz(declaration.structure),
             "sheets": reflex_sheets_for_categories(category_codes=codes),
             "orientation": orientation_for_structure(declaration.structure),
-            "can_add": declaration_can_add(user=request.user, declaration=declaration),
+            "actions": access.allowed_actions(actor_or_user=request.user, declaration=declaration),
         },
     )
 
@@ -440,7 +442,7 @@ def _sent_already() -> str:
 @login_required_keeping_post
 @require_http_methods(["GET", "POST"])
 def addendum_new(request: HttpRequest, reference: str) -> HttpResponse:
-    declaration = declaration_get_writable(user=request.user, reference=reference)
+    declaration = access.declaration_get_for_action(user=request.user, reference=reference, action=access.ADDENDUM)
     kept, had_files = pop_kept_post(request)
     if kept is not None:
         _kept_notice(request, had_files)
@@ -476,7 +478,7 @@ def addendum_new(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required_keeping_post
 @require_http_methods(["GET", "POST"])
 def situation_new(request: HttpRequest, reference: str) -> HttpResponse:
-    declaration = declaration_get_writable(user=request.user, reference=reference)
+    declaration = access.declaration_get_for_action(user=request.user, reference=reference, action=access.SITUATION)
     tz = _tz(declaration.structure)
     kept, had_files = pop_kept_post(request)
     if kept is not None:
