@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from acss.accounts.selectors import actor_for
-from acss.cases.models import KeyedAction
+from acss.cases.selectors_handling import keyed_action_exists
 from acss.core.api import ErrorSerializer, FormDataParser, JSONObjectParser, form_input, form_request_serializer
 from acss.core.audit import AuditOrigin
 from acss.core.calendars import zone_of
@@ -425,7 +425,7 @@ class CompletionAPI(APIView):
         declaration = access.declaration_get_for_action(user=request.user, reference=reference, action=access.COMPLETE)
         key = _key(request, "api-completion")
         cleaned: dict = {}
-        if not (key and KeyedAction.objects.filter(idempotency_key=key).exists()):  # a retry: not read again
+        if not (key and keyed_action_exists(key=key)):  # a retry: not read again
             if not declaration.is_quick_alert_pending:
                 return _already_complete()
             data, type_errors = form_input(request.data, STEPS)

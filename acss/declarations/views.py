@@ -43,6 +43,7 @@ from .selectors import (
     declaration_with_state,
     declaring_on_behalf,
     draft_get_for_user,
+    draft_get_submitted,
     draft_list_for_user,
     structures_for_declaring,
 )
@@ -370,7 +371,7 @@ def _review(request: HttpRequest, draft: DeclarationDraft) -> HttpResponse:
 @login_required_keeping_post
 @require_POST
 def draft_submit(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
-    done = DeclarationDraft.objects.filter(key=key, owner=request.user, submitted__isnull=False).first()
+    done = draft_get_submitted(user=request.user, key=key)
     if done is not None:  # a double click or a retry: the same declaration
         return redirect("declarations:receipt", reference=done.submitted.reference)
     draft = draft_get_for_user(user=request.user, key=key)
