@@ -191,6 +191,8 @@ def quick_alert(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else kept
     if kept is not None:
         _kept_notice(request, had_files)
+    if request.method == "POST":
+        access.structure_check_for_declaring(structures=structures, finess=data.get("structure"))
     only = structures.first() if structures.count() == 1 else None
     structure = _chosen_structure(structures, data, default=only)
     tz = _tz(structure)
