@@ -438,8 +438,8 @@ WRITES: dict[str, Write] = {
     # --- declaring ------------------------------------------------------------------------------------
     "declarations:quick_alert": Write(
         "declarations:quick_alert",
-        # today: 200, the form refusing hospital A's FINESS, for hospital B's manager (who cannot read A); target 404
-        page([p for p in DECLARES if p != "declarant_b"], declarant_b=200),
+        # hospital B's manager, naming hospital A (which they cannot read): 404
+        page([p for p in DECLARES if p != "declarant_b"]),
         [p for p in DECLARES if p != "declarant_b"],
         body=lambda ctx: alert_payload(ctx.world.structure_a),
     ),
@@ -507,16 +507,16 @@ WRITES: dict[str, Write] = {
     # --- API ----------------------------------------------------------------------------------------------
     "api:declaration_list": Write(
         "api:declaration_list",
-        # today: 400, a field error on `structure`, for those who may not declare for hospital A; target 404 (none reads A)
-        api([p for p in DECLARES if p != "declarant_b"], refused=400),
+        # those who may not declare for hospital A (none of them reads A): 404
+        api([p for p in DECLARES if p != "declarant_b"]),
         [p for p in DECLARES if p != "declarant_b"],
         body=lambda ctx: api_payload(ctx.world.structure_a),
         api=True,
     ),
     "api:quick_alert": Write(
         "api:quick_alert",
-        # today: 400, a field error on `structure`, for those who may not declare for hospital A; target 404 (none reads A)
-        api([p for p in DECLARES if p != "declarant_b"], refused=400),
+        # those who may not declare for hospital A (none of them reads A): 404
+        api([p for p in DECLARES if p != "declarant_b"]),
         [p for p in DECLARES if p != "declarant_b"],
         body=alert_json,
         api=True,

@@ -15,6 +15,18 @@ from acss.declarations.models import Addendum, Declaration, DeclarationDraft, Re
 from .intake_helpers import STEP_DATA, api_payload
 
 
+def alert_json_for(site, **extra) -> dict:
+    return {
+        "structure": site.finess_et,
+        "alert_summary": "Écrans bloqués, demande de rançon aux urgences",
+        "alert_since": "2026-11-20T02:50",
+        "alert_care_impact": "interrupted",
+        "callback_phone": "06 12 34 56 78",
+        "is_major": True,
+        **extra,
+    }
+
+
 def test_a_structure_token_submits_a_declaration(world, django_capture_on_commit_callbacks):
     api = world.api("declarant_a")
     with django_capture_on_commit_callbacks(execute=True):
@@ -42,11 +54,29 @@ def test_a_structure_token_submits_a_declaration(world, django_capture_on_commit
 
 
 def test_a_structure_cannot_declare_for_another(world):
+    """Naming a structure one does not act for is the 404 of anything one cannot read; nothing is written."""
+    api = world.api("declarant_b")
+    missing = api.get(reverse("api:declaration_detail", args=["ACSS-0000-000000"]))
+    for name, payload in (
+        ("api:declaration_list", api_payload(world.structure_a)),
+        ("api:quick_alert", alert_json_for(world.structure_a)),
+        ("api:quick_alert", alert_json_for(world.structure_a, structure="750712184")),  # no such structure
+    ):
+        response = api.post(reverse(name), payload, content_type="application/json")
+        assert response.status_code == 404, name
+        assert response.json() == missing.json(), name
+    assert not Declaration.objects.filter(structure=world.structure_a).exclude(pk=world.decl_a.pk).exists()
+
+
+@pytest.mark.parametrize("structure", ["", "7507", "not-a-finess", None])
+def test_a_missing_or_malformed_structure_is_a_field_error(world, structure):
     response = world.api("declarant_b").post(
-        reverse("api:declaration_list"), api_payload(world.structure_a), content_type="application/json"
+        reverse("api:quick_alert"),
+        alert_json_for(world.structure_b, structure=structure),
+        content_type="application/json",
     )
     assert response.status_code == 400
-    assert "Sélectionnez un choix valide" in response.json()["errors"]["structure"][0]
+    assert "structure" in response.json()["errors"]
 
 
 def test_quick_alert_addendum_and_situation_through_the_api(world):

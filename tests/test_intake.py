@@ -300,8 +300,15 @@ def test_an_ars_declares_on_behalf_only_in_its_region(world):
     ok = ars.post(reverse("declarations:quick_alert"), alert_payload(world.structure_c, submission_key="p2"))
     assert ok.status_code == 302
     refused = ars.post(reverse("declarations:quick_alert"), alert_payload(world.structure_b, submission_key="p3"))
-    assert refused.status_code == 200
-    assert "Sélectionnez un choix valide" in refused.content.decode()
+    assert refused.status_code == 404  # outside its region: a structure it cannot read
+
+
+def test_quick_alert_for_a_structure_one_does_not_act_for_is_a_404(world):
+    client = world.client("declarant_a")
+    for finess in (world.structure_b.finess_et, "750712184"):  # another's, and one that does not exist
+        response = client.post(reverse("declarations:quick_alert"), alert_payload(world.structure_a, structure=finess))
+        assert response.status_code == 404, finess
+    assert not Declaration.objects.filter(alert_summary__startswith="Écrans bloqués").exists()
 
 
 @pytest.mark.parametrize(
@@ -312,7 +319,8 @@ def test_an_ars_declares_on_behalf_only_in_its_region(world):
         ("alert_since", "hier soir", "Saisissez une date et une heure"),
         ("alert_since", "2099-01-01T00:00", "Cette date est dans le futur"),
         ("alert_care_impact", "pire", "Sélectionnez un choix valide"),
-        ("structure", "750712184", "Sélectionnez un choix valide"),
+        ("structure", "7507121", "Sélectionnez un choix valide"),  # malformed: validation, not access
+        ("structure", "", "Ce champ est obligatoire."),
     ],
 )
 def test_quick_alert_field_validation(world, field, value, message):

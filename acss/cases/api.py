@@ -45,7 +45,12 @@ from . import handling
 from .forms import QualifyForm
 from .models import Case, CaseState, LegalLevel, Message, MessageKind
 from .rules import STRUCTURE_STATUS
-from .selectors_handling import message_list_visible
+from .selectors_handling import (
+    case_get_for_declaration,
+    message_get_for_display,
+    message_list_visible,
+    question_get_on_declaration,
+)
 
 AUTHORITY_CODES = ["dgs", "ansm", "anssi", "fssi"]
 
@@ -296,11 +301,7 @@ def _field_errors(serializer: serializers.Serializer) -> Response:
 
 def _load(request, reference: str) -> tuple[Declaration, Case]:
     declaration = declaration_get_visible(user=request.user, reference=reference)
-    try:
-        case = Case.objects.select_related("assigned_to", "closed_by", "merged_into").get(declaration=declaration)
-    except Case.DoesNotExist:
-        raise Http404("case not found") from None
-    return declaration, case
+    return declaration, case_get_for_declaration(declaration=declaration)
 
 
 def _case_response(request, reference: str) -> Response:
@@ -442,9 +443,7 @@ class MessageListAPI(APIView):
                 origin=AuditOrigin.of(request),
             )
         else:
-            question = Message.objects.filter(
-                pk=data["question"], declaration=declaration, kind=MessageKind.QUESTION
-            ).first()
+            question = question_get_on_declaration(declaration=declaration, pk=data["question"])
             if question is None:
                 return _errors({"question": [_("Cette question n'existe pas sur cette déclaration.")]})
             written = handling.question_answer(
@@ -455,9 +454,7 @@ class MessageListAPI(APIView):
                 origin=AuditOrigin.of(request),
             )
         code = status.HTTP_201_CREATED if written.created else status.HTTP_200_OK
-        message = Message.objects.select_related("author", "author_organisation", "declaration__structure").get(
-            pk=written.row.pk
-        )
+        message = message_get_for_display(pk=written.row.pk)
         return Response(MessageSerializer(_message_data(message)).data, status=code)
 
 

@@ -24,7 +24,7 @@ from django import forms
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Case as SqlCase
-from django.db.models import Count, DateTimeField, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, DateTimeField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.forms.utils import flatatt
 from django.http import Http404
@@ -39,11 +39,12 @@ from acss.accounts.selectors import actor_for
 from acss.core.audit import AuditOrigin
 from acss.core.errors import Refusal
 from acss.core.models import IncidentCategory, Region, StructureType
-from acss.declarations.models import Declaration, Situation, SituationUpdate
+from acss.declarations.models import Declaration, Situation
 from acss.declarations.selectors import declaration_get_visible, declaration_list_visible, declaration_with_state
 
 from .handling import case_assign, case_merge, question_ask
 from .models import OPEN_STATES, CaseState, Criticity
+from .selectors_handling import declaration_list_degraded_now
 
 QUEUE_PAGE_SIZE = 50
 BOARD_PAGE_SIZE = 50
@@ -52,7 +53,6 @@ STATE_ALL = "all"
 ANALYST_ME = "me"
 ANALYST_NONE = "none"
 CRITICITY_LABELS = {c.value: c.label for c in sorted(Criticity, reverse=True)}  # the filter: highest first
-DEGRADED_SITUATIONS = (Situation.DEGRADED, Situation.INTERRUPTED)
 
 
 class QueueSort:
@@ -609,15 +609,7 @@ def situation_since(declaration: Declaration) -> datetime | None:
 def ars_degraded_structures(scope: QuerySet[Declaration]) -> list[DegradedStructure]:
     """Structures in degraded mode or with care interrupted right now: the current situation (latest update,
     else what was declared) of one of their OPEN cases. Interrupted first, then the longest-running. Two queries."""
-    declarations = (
-        declaration_with_state(scope.filter(case__state__in=OPEN_STATES))
-        .filter(current_situation__in=DEGRADED_SITUATIONS)
-        .select_related("case", "structure__departement__region", "structure__structure_type")
-        .prefetch_related(
-            Prefetch("situation_updates", queryset=SituationUpdate.objects.order_by("effective_at", "id"))
-        )
-        .order_by("submitted_at", "pk")
-    )
+    declarations = declaration_list_degraded_now(scope=scope)
     by_structure: dict[int, DegradedStructure] = {}
     for d in declarations:
         since = situation_since(d)

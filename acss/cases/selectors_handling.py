@@ -5,18 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acss.accounts.models import MembershipStatus, OrganisationKind, User
 from acss.accounts.selectors import actor_for
 from acss.declarations import access
-from acss.declarations.models import Declaration
+from acss.declarations.models import Declaration, Situation, SituationUpdate
 from acss.declarations.rules import regulatory_deadlines
-from acss.declarations.selectors import declaration_list_visible
+from acss.declarations.selectors import declaration_list_visible, declaration_with_state
 
-from .models import OPEN_STATES, Case, Message, MessageKind
+from .models import OPEN_STATES, Case, KeyedAction, Message, MessageKind
 from .rules import STRUCTURE_STATUS
 
 
@@ -164,3 +165,43 @@ def cases_assigned_to(*, user) -> QuerySet[Declaration]:
         .select_related("case")
         .order_by(F("case__qualification_due_at").asc(nulls_last=True), "pk")
     )
+
+
+def case_get_for_declaration(*, declaration: Declaration) -> Case:
+    """The case of a declaration already read through the visibility filter; 404 if it has none."""
+    try:
+        return Case.objects.select_related("assigned_to", "closed_by", "merged_into").get(declaration=declaration)
+    except Case.DoesNotExist:
+        raise Http404("case not found") from None
+
+
+def question_get_on_declaration(*, declaration: Declaration, pk) -> Message | None:
+    """A question of this declaration's thread, or None (another declaration's question is no question here)."""
+    return Message.objects.filter(pk=pk, declaration=declaration, kind=MessageKind.QUESTION).first()
+
+
+def message_get_for_display(*, pk) -> Message:
+    """A message just written, with what its display shows joined in."""
+    return Message.objects.select_related("author", "author_organisation", "declaration__structure").get(pk=pk)
+
+
+DEGRADED_SITUATIONS = (Situation.DEGRADED, Situation.INTERRUPTED)
+
+
+def declaration_list_degraded_now(*, scope: QuerySet[Declaration]) -> QuerySet[Declaration]:
+    """Of ``scope`` (already visible), the open declarations whose current situation is degraded or interrupted,
+    oldest first, with their situation updates in order (two queries)."""
+    return (
+        declaration_with_state(scope.filter(case__state__in=OPEN_STATES))
+        .filter(current_situation__in=DEGRADED_SITUATIONS)
+        .select_related("case", "structure__departement__region", "structure__structure_type")
+        .prefetch_related(
+            Prefetch("situation_updates", queryset=SituationUpdate.objects.order_by("effective_at", "id"))
+        )
+        .order_by("submitted_at", "pk")
+    )
+
+
+def keyed_action_exists(*, key: str) -> bool:
+    """Whether an action was already recorded under this idempotency key (a retry)."""
+    return KeyedAction.objects.filter(idempotency_key=key).exists()

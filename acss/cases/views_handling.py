@@ -26,7 +26,7 @@ from acss.declarations.selectors import declaration_get_visible
 from . import handling
 from .forms import AssignForm, CloseForm, EscalateForm, MergeForm, MessageForm, QualifyForm, ReasonForm
 from .models import Message, MessageKind
-from .selectors_handling import acss_analysts
+from .selectors_handling import acss_analysts, question_get_on_declaration
 
 SESSION_KEY = "acss_handling_forms"
 FORMS = {
@@ -173,9 +173,7 @@ def message_post(request: HttpRequest, reference: str) -> HttpResponse:
                 declaration=declaration, by=request.user, body=body, idempotency_key=key, origin=AuditOrigin.of(request)
             )
         elif kind == MessageKind.ANSWER:
-            question = Message.objects.filter(
-                pk=request.POST.get("question"), declaration=declaration, kind=MessageKind.QUESTION
-            ).first()
+            question = question_get_on_declaration(declaration=declaration, pk=request.POST.get("question"))
             if question is None:
                 raise Http404("no such question")
             handling.question_answer(

@@ -27,12 +27,15 @@ its twin did.
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from acss.accounts.selectors import Actor, actor_for
 from acss.cases.models import Case, CaseState
 from acss.cases.rules import TRANSITIONS
 from acss.core.audit import audit_record
+from acss.core.finess import FINESS_RE
 from acss.core.forbidden import Forbidden
 
 from .models import Declaration
@@ -147,3 +150,13 @@ def record_viewed(request, declaration: Declaration, *, via: str | None = None) 
             request=request,
             data={"via": via} if via else None,
         )
+
+
+def structure_check_for_declaring(*, structures: QuerySet, finess) -> None:
+    """Declaring for a structure one does not act for is a 404, like any action on what one cannot read.
+
+    ``structures`` are those the person may declare for (``structures_for_declaring``). A missing or malformed
+    FINESS is not checked here: the form answers it with a field error on ``structure``.
+    """
+    if isinstance(finess, str) and FINESS_RE.match(finess) and not structures.filter(finess_et=finess).exists():
+        raise Http404("structure not found")

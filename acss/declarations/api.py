@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from acss.accounts.selectors import actor_for
-from acss.cases.models import KeyedAction
+from acss.cases.selectors_handling import keyed_action_exists
 from acss.core.api import ErrorSerializer, FormDataParser, JSONObjectParser, form_input, form_request_serializer
 from acss.core.audit import AuditOrigin
 from acss.core.calendars import zone_of
@@ -88,7 +88,8 @@ IDEMPOTENCY_ON_COMPLETION = OpenApiParameter(
 NOT_FUTURE = f"Pas dans le futur (tolérance : {int(FUTURE_TOLERANCE.total_seconds() // 60)} minutes)"
 STRUCTURE = (
     "FINESS géographique (9 caractères) d'une structure pour laquelle ce compte peut déclarer ; GET /api/v1/moi/ "
-    "liste celles dont vous êtes membre. Une autre est refusée"
+    "liste celles dont vous êtes membre. Au dépôt, une autre (ou une qui n'existe pas) est un 404, un FINESS absent "
+    "ou mal formé un 400 ; à la complétion, c'est celle de l'alerte"
 )
 PHONE = "Au moins 6 chiffres, par exemple « 01 23 45 67 89 » ou « +262 262 00 00 00 »"
 
@@ -198,6 +199,11 @@ SUBMITTED = {
         description="Corps illisible ou qui n'est pas un objet JSON (« detail »), ou champs refusés (« errors », "
         "les messages du formulaire en ligne, champ par champ).",
     ),
+    404: OpenApiResponse(
+        ErrorSerializer,
+        description="« structure » est un FINESS pour lequel ce compte ne déclare pas (ou qui n'existe pas) : "
+        "la même réponse que pour ce qu'il ne peut pas voir.",
+    ),
 }
 
 
@@ -231,6 +237,7 @@ class DeclarationListAPI(generics.ListCreateAPIView):
     def post(self, request):
         data, type_errors = form_input(request.data, STEPS)
         structures = structures_for_declaring(user=request.user)
+        access.structure_check_for_declaring(structures=structures, finess=data.get("structure"))
         key = _key(request, "api")
         cleaned, errors = validate_declaration(data, structures=structures, tz=_tz(structures, data))
         if errors or type_errors:
@@ -262,6 +269,7 @@ class QuickAlertAPI(APIView):
         data, type_errors = form_input(request.data, [QuickAlertForm])
         key = _key(request, "api-alert")
         structures = structures_for_declaring(user=request.user)
+        access.structure_check_for_declaring(structures=structures, finess=data.get("structure"))
         form = QuickAlertForm(data, structures=structures, tz=_tz(structures, data))
         if not form.is_valid() or type_errors:
             return _errors(_form_errors(form, type_errors))
@@ -425,7 +433,7 @@ class CompletionAPI(APIView):
         declaration = access.declaration_get_for_action(user=request.user, reference=reference, action=access.COMPLETE)
         key = _key(request, "api-completion")
         cleaned: dict = {}
-        if not (key and KeyedAction.objects.filter(idempotency_key=key).exists()):  # a retry: not read again
+        if not (key and keyed_action_exists(key=key)):  # a retry: not read again
             if not declaration.is_quick_alert_pending:
                 return _already_complete()
             data, type_errors = form_input(request.data, STEPS)

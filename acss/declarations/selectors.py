@@ -7,13 +7,18 @@ Anything else is a 404, indistinguishable from a declaration that does not exist
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.crypto import constant_time_compare
 
 from acss.accounts.selectors import actor_for
 
-from .models import Declaration, DeclarationDraft, Escalation
+from .models import Declaration, DeclarationDraft, Escalation, Notification, NotificationKind
+from .oncall import ack_token
 
 
 def declaration_visibility_filter(*, user) -> Q | None:
@@ -102,3 +107,48 @@ def declaration_with_state(qs: QuerySet[Declaration]) -> QuerySet[Declaration]:
         output_field=CharField(),
     )
     return qs.annotate(current_situation=Coalesce(Subquery(latest.values("situation")[:1]), declared))
+
+
+def draft_get_submitted(*, user, key) -> DeclarationDraft | None:
+    """This person's draft under ``key`` if it was already sent (a double click or a retry), else None."""
+    return DeclarationDraft.objects.filter(key=key, owner=user, submitted__isnull=False).first()
+
+
+# On-call alerts (the acknowledgement link is in ``oncall``)
+# --------------------------------------------------------------------------------------------------
+
+
+def oncall_alert_get_for_token(*, pk: int, token: str) -> Notification | None:
+    """The on-call alert this link acknowledges, or None (a wrong token is the same as a missing alert)."""
+    alert = (
+        Notification.objects.select_related("declaration__structure", "organisation", "acknowledged_by")
+        .filter(pk=pk, kind=NotificationKind.ONCALL, original__isnull=True)
+        .first()
+    )
+    if alert is None:
+        return None
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    # Every secret is tried, so that the time taken does not say which one matched.
+    matches = [constant_time_compare(token, ack_token(alert, secret=secret)) for secret in secrets]
+    return alert if any(matches) else None
+
+
+@dataclass
+class OncallAlertView:
+    alert: Notification
+    steps: list[Notification]  # reminder, deputy (those that exist)
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.alert.acknowledged_at is not None
+
+
+def oncall_alert_list_for_declaration(*, declaration: Declaration) -> list[OncallAlertView]:
+    """The declaration's on-call alerts with their reminders, for the cell (two queries)."""
+    alerts = (
+        Notification.objects.filter(declaration=declaration, kind=NotificationKind.ONCALL, original__isnull=True)
+        .select_related("organisation", "acknowledged_by")
+        .prefetch_related(Prefetch("escalations", queryset=Notification.objects.order_by("step")))
+        .order_by("created_at", "pk")
+    )
+    return [OncallAlertView(alert=a, steps=list(a.escalations.all())) for a in alerts]

@@ -29,6 +29,8 @@ from .models import (
     Channel,
     Declaration,
     DeclarationDraft,
+    Notification,
+    NotificationState,
     ReferenceCounter,
     SituationUpdate,
     attachment_path,
@@ -512,3 +514,48 @@ def draft_delete(*, draft: DeclarationDraft, by: User, origin: AuditOrigin | Non
     draft.delete()
     if names:
         enqueue_on_commit(attachment_files_remove, names)
+
+
+# On-call alerts
+# --------------------------------------------------------------------------------------------------
+
+ONCALL_ACKNOWLEDGED = "oncall.acknowledged"
+
+
+@transaction.atomic
+def oncall_acknowledge(
+    *, alert: Notification, name: str, by: User | None = None, origin: AuditOrigin | None = None
+) -> Notification:
+    """Record who took the alert; the reminders not yet sent are cancelled. A second call changes nothing.
+
+    Returns the alert as recorded (``acknowledged_at`` tells when, and by whom, if someone was first).
+    """
+    alert = Notification.objects.select_for_update().get(pk=alert.pk)
+    if alert.acknowledged_at is not None:
+        return alert
+    by = by if by is not None and by.is_authenticated else None
+    name = (name or "").strip()[:200] or (by.display_name if by is not None else "")
+    now = timezone.now()
+    alert.acknowledged_at, alert.acknowledged_by, alert.acknowledged_by_name = now, by, name
+    alert.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledged_by_name"])
+    cancelled = Notification.objects.filter(original=alert, state=NotificationState.PENDING).update(
+        state=NotificationState.CANCELLED, next_attempt_at=None
+    )
+    sent_steps = list(
+        alert.escalations.filter(state=NotificationState.SENT).order_by("step").values_list("step", flat=True)
+    )
+    audit_record(
+        actor=by,
+        action=ONCALL_ACKNOWLEDGED,
+        obj=alert.declaration,
+        origin=origin,
+        data={
+            "notification": alert.pk,
+            "on_call": alert.recipient,
+            "organisation": alert.organisation.name if alert.organisation_id else "",
+            "name": name,
+            "after_reminders": len(sent_steps),
+            "cancelled": cancelled,
+        },
+    )
+    return alert

@@ -43,6 +43,7 @@ from .selectors import (
     declaration_with_state,
     declaring_on_behalf,
     draft_get_for_user,
+    draft_get_submitted,
     draft_list_for_user,
     structures_for_declaring,
 )
@@ -190,6 +191,8 @@ def quick_alert(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else kept
     if kept is not None:
         _kept_notice(request, had_files)
+    if request.method == "POST":
+        access.structure_check_for_declaring(structures=structures, finess=data.get("structure"))
     only = structures.first() if structures.count() == 1 else None
     structure = _chosen_structure(structures, data, default=only)
     tz = _tz(structure)
@@ -370,7 +373,7 @@ def _review(request: HttpRequest, draft: DeclarationDraft) -> HttpResponse:
 @login_required_keeping_post
 @require_POST
 def draft_submit(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
-    done = DeclarationDraft.objects.filter(key=key, owner=request.user, submitted__isnull=False).first()
+    done = draft_get_submitted(user=request.user, key=key)
     if done is not None:  # a double click or a retry: the same declaration
         return redirect("declarations:receipt", reference=done.submitted.reference)
     draft = draft_get_for_user(user=request.user, key=key)

@@ -14,7 +14,8 @@ from dsfr.forms import DsfrBaseForm
 
 from acss.core.audit import AuditOrigin
 
-from .oncall import oncall_acknowledge, oncall_alert_for_token
+from .selectors import oncall_alert_get_for_token
+from .services import oncall_acknowledge
 
 
 class OncallAckForm(DsfrBaseForm):
@@ -30,7 +31,7 @@ class OncallAckForm(DsfrBaseForm):
 @require_http_methods(["GET", "HEAD", "POST"])
 def oncall_ack(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """GET shows what would be acknowledged and a button; only the POST acknowledges."""
-    alert = oncall_alert_for_token(pk=pk, token=token)
+    alert = oncall_alert_get_for_token(pk=pk, token=token)
     if alert is None:
         raise Http404("unknown on-call alert")
     user = request.user if request.user.is_authenticated else None

@@ -2,11 +2,11 @@
 
 from django import template
 
-from acss.declarations.oncall import OncallAlertView, oncall_alerts_for
+from acss.declarations.selectors import OncallAlertView, oncall_alert_list_for_declaration
 
 register = template.Library()
 
 
 @register.simple_tag
 def oncall_alerts(declaration) -> list[OncallAlertView]:
-    return oncall_alerts_for(declaration)
+    return oncall_alert_list_for_declaration(declaration=declaration)
