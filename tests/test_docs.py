@@ -14,7 +14,7 @@ SUFFIXES = {".py", ".md", ".html", ".txt", ".toml", ".sh", ".css", ".js", ".cfg"
 # What points outside the repository: a tracker item, the team's own guides, the steering folder.
 OUTSIDE = re.compile(
     r"(?ix)"
-    r"\bissues?\s*\#?\d+"  # "issue 4", "issues #12"
+    r"\bissues?\s*\#?\d+"  # the word and a number: a tracker item
     r"|\#\d{1,4}\b(?=[^\n]*\b(?:issue|ticket|pr)\b)"
     r"|(?-i:\b(?:DOMAIN|DEVELOPERS|STACK|STYLE)\.md\b)"  # the team's guides, in capitals (docs/domain.md is ours)
     r"|\.\./shared\b|shared/docs|shared/seeds"
@@ -47,9 +47,17 @@ def test_nothing_points_outside_the_repository():
 
 
 def test_the_pattern_catches_what_it_is_for():
-    for text in ("issue 4", "Issues #12", "see DOMAIN.md §5", "../shared/data/cve5", "seed 001", "DEVELOPERS.md"):
+    # Written in pieces, so that this file does not itself hold what it forbids.
+    samples = ("issue" + " 4", "Issues #" + "12", "see " + "DOMAIN" + ".md §5", "../shared/data/cve5", "seed 001")
+    for text in (*samples, "DEVELOPERS" + ".md"):
         assert OUTSIDE.search(text), text
-    for text in ("tissue 4", "an issue with the parser", "shared data folder", "ACSS-2026-000001", "docs/domain.md"):
+    for text in (
+        "tissue" + " 4",
+        "an issue with the parser",
+        "shared data folder",
+        "ACSS-2026-000001",
+        "docs/domain.md",
+    ):
         assert not OUTSIDE.search(text), text
 
 
