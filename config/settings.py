@@ -84,8 +84,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "acss.core",
     "acss.accounts",
-    "acss.declarations",
-    "acss.cases",
+    "acss.reflexes",
+    "acss.incidents",
+    # the migration history of the applications the incident was split into (acss/incidents/former)
+    "acss.incidents.former.declarations",
+    "acss.incidents.former.cases",
     "acss.veille",
     "acss.portal",
 ]
@@ -315,13 +318,13 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 ACSS_CELL_OPENING = os.getenv("ACSS_CELL_OPENING", "09:00")
 ACSS_CELL_CLOSING = os.getenv("ACSS_CELL_CLOSING", "18:00")
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
-    "SituationEnum": "acss.declarations.models.Situation",
-    "ScopeEnum": "acss.declarations.models.Scope",
-    "HandlingStateEnum": "acss.declarations.models.HandlingState",
-    "PatientSafetyEnum": "acss.declarations.models.PatientSafety",
-    "OriginEnum": "acss.declarations.models.Origin",
-    "AddendumKindEnum": "acss.declarations.api.ADDENDUM_KINDS",
-    "MessageKindEnum": "acss.cases.models.MessageKind",
+    "SituationEnum": "acss.incidents.models.Situation",
+    "ScopeEnum": "acss.incidents.models.Scope",
+    "HandlingStateEnum": "acss.incidents.models.HandlingState",
+    "PatientSafetyEnum": "acss.incidents.models.PatientSafety",
+    "OriginEnum": "acss.incidents.models.Origin",
+    "AddendumKindEnum": "acss.incidents.api.declarations.ADDENDUM_KINDS",
+    "MessageKindEnum": "acss.incidents.models.MessageKind",
 }
 # The watch's sources, imported daily by acss.veille.tasks.veille_import_sources: paths or http(s) URLs, comma-separated.
 ACSS_VEILLE_SOURCES = [s.strip() for s in os.getenv("ACSS_VEILLE_SOURCES", "").split(",") if s.strip()]

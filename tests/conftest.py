@@ -19,9 +19,9 @@ from rest_framework.authtoken.models import Token
 
 from acss.accounts.demo import with_luhn
 from acss.accounts.models import Membership, Organisation, OrganisationKind, Role, Structure, User
-from acss.cases.handling import case_open
 from acss.core.models import Departement, StructureType
-from acss.declarations.models import Attachment, Declaration, DeclarationDraft, Escalation
+from acss.incidents.models import Attachment, Declaration, DeclarationDraft, Escalation
+from acss.incidents.services.cases import case_open
 
 PARIS = ZoneInfo("Europe/Paris")
 PASSWORD = "Un-mot-de-passe-solide-2026"

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.urls import reverse
 
-from acss.declarations.forms import STEPS
+from acss.incidents.forms.declarations import STEPS
 
 STEP_DATA = [
     {
@@ -61,7 +61,7 @@ def fill_draft(client, key, structure, steps=None) -> None:
         payload = dict(data, nav="next")
         if number == 1:
             payload["structure"] = structure.finess_et
-        response = client.post(reverse("declarations:draft_step", args=[key, number]), payload)
+        response = client.post(reverse("incidents:draft_step", args=[key, number]), payload)
         assert response.status_code == 302, (number, response.context["form"].errors if response.context else "")
 
 

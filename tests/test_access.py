@@ -1,4 +1,4 @@
-"""The one access module of the incident (``acss.declarations.access``), seen through the pages and the API.
+"""The one access module of the incident (``acss.incidents.access``), seen through the pages and the API.
 
 The declaration's page offers exactly the actions ``allowed_actions`` gives, for each persona who reads the
 declaration and each state of the lifecycle; the page and the API refuse the same actions to the same people with
@@ -13,10 +13,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from acss.cases import handling
-from acss.cases.models import Case, CaseState
-from acss.cases.rules import TRANSITIONS
-from acss.declarations import access
+from acss.incidents import access
+from acss.incidents.models import Case, CaseState
+from acss.incidents.rules import TRANSITIONS
+from acss.incidents.services import cases as handling
 
 from .html_helpers import attr, elements, page_tree, refusal_of
 from .test_access_matrix import SEES_DECL_A
@@ -30,16 +30,16 @@ def offered(html: str, reference: str) -> set[str]:
         target = attr(form, "action") or ""
         if m := re.fullmatch(rf"/declarations/{reference}/traitement/(\w+)/", target):
             found.add(m.group(1))
-        elif target == reverse("handling:message", args=[reference]):
+        elif target == reverse("incidents:message", args=[reference]):
             kind = next(attr(i, "value") for i in elements(form, "input") if attr(i, "name") == "kind")
             found.add(kind)
-        elif target == reverse("declarations:complete", args=[reference]):
+        elif target == reverse("incidents:complete", args=[reference]):
             found.add(access.COMPLETE)
     for link in elements(root, "a"):
         href = attr(link, "href")
-        if href == reverse("declarations:addendum", args=[reference]):
+        if href == reverse("incidents:addendum", args=[reference]):
             found.add(access.ADDENDUM)
-        elif href == reverse("declarations:situation", args=[reference]):
+        elif href == reverse("incidents:situation", args=[reference]):
             found.add(access.SITUATION)
     return found
 
@@ -53,7 +53,7 @@ def test_the_page_offers_exactly_the_allowed_actions(world, state):
     Case.objects.filter(declaration=declaration).update(state=state, merged_into=merged_into)
     case = Case.objects.get(declaration=declaration)
     for persona in SEES_DECL_A:
-        response = world.client(persona).get(reverse("declarations:detail", args=[declaration.reference]))
+        response = world.client(persona).get(reverse("incidents:detail", args=[declaration.reference]))
         assert response.status_code == 200, persona
         allowed = access.allowed_actions(actor_or_user=world.personas[persona], declaration=declaration, case=case)
         assert offered(response.content.decode(), declaration.reference) == set(allowed), (state, persona)
@@ -93,7 +93,7 @@ def test_who_may_do_what_on_a_new_case(world):
 
 def test_what_is_resolved_is_not_offered_again(world):
     Case.objects.filter(declaration=world.decl_a).update(structure_resolved_at=timezone.now())
-    response = world.client("declarant_a").get(reverse("declarations:detail", args=[world.decl_a.reference]))
+    response = world.client("declarant_a").get(reverse("incidents:detail", args=[world.decl_a.reference]))
     assert "resolved" not in offered(response.content.decode(), world.decl_a.reference)
     assert "Vous avez déclaré l'incident résolu le" in response.content.decode()
 
@@ -103,10 +103,10 @@ def page_post(world, persona: str, action: str):
     ref = world.decl_a.reference
     client = world.client(persona)
     if action in access.HANDLING_ACTIONS or action == access.RESOLVED:
-        return client.post(reverse("handling:action", args=[ref, action]), {})
+        return client.post(reverse("incidents:action", args=[ref, action]), {})
     if action in (access.QUESTION, access.ANSWER, access.NOTE):
-        return client.post(reverse("handling:message", args=[ref]), {"kind": action, "body": "Bonjour"})
-    return client.post(reverse(f"declarations:{action}", args=[ref]), {})
+        return client.post(reverse("incidents:message", args=[ref]), {"kind": action, "body": "Bonjour"})
+    return client.post(reverse(f"incidents:{action}", args=[ref]), {})
 
 
 API_ROUTES = {access.ADDENDUM: "api:addendum", access.SITUATION: "api:situation", access.COMPLETE: "api:completion"}

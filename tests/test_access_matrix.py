@@ -16,8 +16,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from acss.declarations.models import Notification, NotificationKind
-from acss.declarations.oncall import ack_token
+from acss.incidents.models import Notification, NotificationKind
+from acss.incidents.oncall import ack_token
 from acss.veille.models import Vulnerability
 
 PERSONAS = [
@@ -110,34 +110,34 @@ RULES: dict[str, Rule] = {
     "accounts:pending_structures": Rule(only(["analyst"])),
     "accounts:structure_decide": Rule(login_then(405), lambda w: {"pk": w.structure_a.pk}),
     "accounts:access_request_decide": Rule(login_then(405), lambda w: {"pk": 1}),
-    "declarations:list": Rule(login_then(200)),
-    "declarations:detail": Rule(only(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference}),
-    "declarations:start": Rule(login_then(200)),
-    "declarations:quick_alert": Rule(only(DECLARES)),
-    "declarations:draft_new": Rule(login_then(405)),
-    "declarations:draft_step": Rule(only(["declarant_a"]), lambda w: {"key": w.draft_a.key, "step": 1}),
-    "declarations:draft_submit": Rule(login_then(405), lambda w: {"key": w.draft_a.key}),
-    "declarations:draft_delete": Rule(login_then(405), lambda w: {"key": w.draft_a.key}),
-    "declarations:receipt": Rule(only(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference}),
-    "declarations:complete": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference}),
-    "declarations:addendum": Rule(
+    "incidents:list": Rule(login_then(200)),
+    "incidents:detail": Rule(only(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference}),
+    "incidents:start": Rule(login_then(200)),
+    "incidents:quick_alert": Rule(only(DECLARES)),
+    "incidents:draft_new": Rule(login_then(405)),
+    "incidents:draft_step": Rule(only(["declarant_a"]), lambda w: {"key": w.draft_a.key, "step": 1}),
+    "incidents:draft_submit": Rule(login_then(405), lambda w: {"key": w.draft_a.key}),
+    "incidents:draft_delete": Rule(login_then(405), lambda w: {"key": w.draft_a.key}),
+    "incidents:receipt": Rule(only(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference}),
+    "incidents:complete": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference}),
+    "incidents:addendum": Rule(
         only(WRITES_DECL_A, **dict.fromkeys(READS_ONLY_DECL_A, 403)), lambda w: {"reference": w.decl_a.reference}
     ),
-    "declarations:situation": Rule(
+    "incidents:situation": Rule(
         only(WRITES_DECL_A, **dict.fromkeys(READS_ONLY_DECL_A, 403)), lambda w: {"reference": w.decl_a.reference}
     ),
-    "declarations:attachment": Rule(
+    "incidents:attachment": Rule(
         only(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference, "pk": w.attachment_a.pk}
     ),
     # The on-call acknowledgement: no login, the token in the link is the access (wrong tokens: test_oncall).
-    "declarations:oncall_ack": Rule(everyone(200), oncall_ack_kwargs),
-    "cases:sheet_list": Rule(everyone(200)),
-    "cases:sheet_detail": Rule(everyone(200), lambda w: {"slug": "rancongiciel"}),
-    "cases:sheet_versions": Rule(everyone(200), lambda w: {"slug": "rancongiciel"}),
-    "cases:sheet_version": Rule(everyone(200), lambda w: {"slug": "rancongiciel", "number": 1}),
-    "cases:sheet_edit": Rule(only(["analyst"], refused=403), lambda w: {"slug": "rancongiciel"}),
-    "handling:action": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference, "action": "take"}),
-    "handling:message": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference}),
+    "incidents:oncall_ack": Rule(everyone(200), oncall_ack_kwargs),
+    "reflexes:sheet_list": Rule(everyone(200)),
+    "reflexes:sheet_detail": Rule(everyone(200), lambda w: {"slug": "rancongiciel"}),
+    "reflexes:sheet_versions": Rule(everyone(200), lambda w: {"slug": "rancongiciel"}),
+    "reflexes:sheet_version": Rule(everyone(200), lambda w: {"slug": "rancongiciel", "number": 1}),
+    "reflexes:sheet_edit": Rule(only(["analyst"], refused=403), lambda w: {"slug": "rancongiciel"}),
+    "incidents:action": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference, "action": "take"}),
+    "incidents:message": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference}),
     "api:case_detail": Rule(api(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference}, api=True),
     "api:case_messages": Rule(api(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference}, api=True),
     "api:case_actions": Rule(api([], refused=405), lambda w: {"reference": w.decl_a.reference}, api=True),
@@ -147,8 +147,8 @@ RULES: dict[str, Rule] = {
         only(["analyst"]),
         lambda w: {"kind": "cve", "identifier": Vulnerability.objects.get_or_create(cve_id="CVE-2024-0001")[0].cve_id},
     ),
-    "cases:queue": Rule(only(["analyst"])),
-    "cases:ars_board": Rule(only(["ars_idf", "ars_other", "analyst"])),
+    "incidents:queue": Rule(only(["analyst"])),
+    "incidents:ars_board": Rule(only(["ars_idf", "ars_other", "analyst"])),
     "api:schema": Rule(everyone(200), api=True),
     "api:me": Rule(api(LOGGED_IN), api=True),
     "api:declaration_list": Rule(api(LOGGED_IN), api=True),
@@ -215,8 +215,8 @@ def test_admin_needs_a_verified_superuser(world, route, kwargs):
 def test_refusals_do_not_reveal_existence(world):
     """An existing declaration that one may not see answers exactly like one that does not exist."""
     client = world.client("declarant_b")
-    hidden = client.get(reverse("declarations:detail", args=[world.decl_a.reference]))
-    missing = client.get(reverse("declarations:detail", args=["ACSS-2099-999999"]))
+    hidden = client.get(reverse("incidents:detail", args=[world.decl_a.reference]))
+    missing = client.get(reverse("incidents:detail", args=["ACSS-2099-999999"]))
     assert hidden.status_code == missing.status_code == 404
 
     def strip_nonce(html: bytes) -> bytes:  # the CSP nonce and the masked CSRF token differ on every response

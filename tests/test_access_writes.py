@@ -37,10 +37,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from acss.accounts import services as account_services
 from acss.accounts.models import AccessRequest, Role, Structure, User
-from acss.cases import handling
-from acss.cases.models import Case, CaseState
 from acss.core.models import AuditEvent, Departement, StructureType
-from acss.declarations.models import Declaration, DeclarationDraft, Escalation
+from acss.incidents.models import Case, CaseState, Declaration, DeclarationDraft, Escalation
+from acss.incidents.services import cases as handling
 
 from .conftest import PASSWORD, World, make_user, org
 from .html_helpers import refusal_of
@@ -327,8 +326,8 @@ def handling_writes() -> dict[str, Write]:
             in_state(state)(ctx)
             return ref_a(ctx)
 
-        writes[f"handling:action {action}"] = Write(
-            "handling:action",
+        writes[f"incidents:action {action}"] = Write(
+            "incidents:action",
             page(allowed, **these(readers_refused, 403)),
             allowed,
             page_kwargs,
@@ -346,8 +345,8 @@ def handling_writes() -> dict[str, Write]:
         )
     for kind, (body, allowed) in MESSAGES.items():
         readers_refused = [p for p in SEES_DECL_A if p not in allowed]
-        writes[f"handling:message {kind}"] = Write(
-            "handling:message",
+        writes[f"incidents:message {kind}"] = Write(
+            "incidents:message",
             page(allowed, **these(readers_refused, 403)),
             allowed,
             ref_a,
@@ -436,48 +435,48 @@ WRITES: dict[str, Write] = {
         lambda ctx: {"decision": "approve"},
     ),
     # --- declaring ------------------------------------------------------------------------------------
-    "declarations:quick_alert": Write(
-        "declarations:quick_alert",
+    "incidents:quick_alert": Write(
+        "incidents:quick_alert",
         # hospital B's manager, naming hospital A (which they cannot read): 404
         page([p for p in DECLARES if p != "declarant_b"]),
         [p for p in DECLARES if p != "declarant_b"],
         body=lambda ctx: alert_payload(ctx.world.structure_a),
     ),
-    "declarations:draft_new": Write("declarations:draft_new", page(DECLARES), DECLARES),
-    "declarations:draft_step": Write(
-        "declarations:draft_step",
+    "incidents:draft_new": Write("incidents:draft_new", page(DECLARES), DECLARES),
+    "incidents:draft_step": Write(
+        "incidents:draft_step",
         page(["declarant_a"]),
         ["declarant_a"],
         lambda ctx: {"key": ctx.world.draft_a.key, "step": 1},
         step_one,
     ),
-    "declarations:draft_submit": Write(
-        "declarations:draft_submit", page(["declarant_a"]), ["declarant_a"], full_draft_kwargs
+    "incidents:draft_submit": Write(
+        "incidents:draft_submit", page(["declarant_a"]), ["declarant_a"], full_draft_kwargs
     ),
-    "declarations:draft_delete": Write(
-        "declarations:draft_delete",
+    "incidents:draft_delete": Write(
+        "incidents:draft_delete",
         page(["declarant_a"]),
         ["declarant_a"],
         lambda ctx: {"key": ctx.world.draft_a.key},
     ),
     # Those who read declaration A but may not add to it (the region's ARS, the authorities) are told why.
-    "declarations:complete": Write(
-        "declarations:complete",
+    "incidents:complete": Write(
+        "incidents:complete",
         page(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 403)),
         WRITES_DECL_A,
         ref_a,
         says_why=True,
     ),
-    "declarations:addendum": Write(
-        "declarations:addendum",
+    "incidents:addendum": Write(
+        "incidents:addendum",
         page(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 403)),
         WRITES_DECL_A,
         ref_a,
         addendum,
         says_why=True,
     ),
-    "declarations:situation": Write(
-        "declarations:situation",
+    "incidents:situation": Write(
+        "incidents:situation",
         page(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 403)),
         WRITES_DECL_A,
         ref_a,
@@ -485,16 +484,16 @@ WRITES: dict[str, Write] = {
         says_why=True,
     ),
     # The token of the on-call e-mail is the access; anonymous gives a name, the logged-in ack as themselves.
-    "declarations:oncall_ack": Write(
-        "declarations:oncall_ack",
+    "incidents:oncall_ack": Write(
+        "incidents:oncall_ack",
         everyone(302),
         PERSONAS,
         lambda ctx: oncall_ack_kwargs(ctx.world),
         lambda ctx: {"name": "Camille Garde"},
     ),
     # --- the cell ---------------------------------------------------------------------------------------
-    "cases:sheet_edit": Write(
-        "cases:sheet_edit",
+    "reflexes:sheet_edit": Write(
+        "reflexes:sheet_edit",
         # The published sheet is readable by all: the logged-in are told that only the cell edits it.
         page(["analyst"], refused=403),
         ["analyst"],
@@ -502,7 +501,7 @@ WRITES: dict[str, Write] = {
         sheet_revision,
         says_why=True,
     ),
-    "cases:queue": Write("cases:queue", page(["analyst"]), ["analyst"], body=queue_assign),
+    "incidents:queue": Write("incidents:queue", page(["analyst"]), ["analyst"], body=queue_assign),
     **handling_writes(),
     # --- API ----------------------------------------------------------------------------------------------
     "api:declaration_list": Write(

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from acss.core import idempotency
-from acss.declarations.models import Addendum, Declaration, DeclarationDraft, ReferenceCounter, SituationUpdate
+from acss.incidents.models import Addendum, Declaration, DeclarationDraft, ReferenceCounter, SituationUpdate
 
 from .intake_helpers import STEP_DATA, api_payload
 
@@ -317,7 +317,7 @@ def test_the_api_and_the_form_give_the_same_messages(world_for_hypothesis, field
     if step == 1:
         form_data["structure"] = world.structure_a.finess_et
     form_data[field] = value
-    page = world.client("declarant_a").post(reverse("declarations:draft_step", args=[world.draft.key, step]), form_data)
+    page = world.client("declarant_a").post(reverse("incidents:draft_step", args=[world.draft.key, step]), form_data)
     form_errors = page.context["form"].errors.get(field, []) if page.status_code == 200 else []
     payload = api_payload(world.structure_a)
     payload[field] = value
@@ -329,6 +329,6 @@ def test_the_api_and_the_form_give_the_same_messages(world_for_hypothesis, field
 @pytest.fixture
 def world_for_hypothesis(world):
     client = world.client("declarant_a")
-    client.post(reverse("declarations:draft_new"))
+    client.post(reverse("incidents:draft_new"))
     world.draft = DeclarationDraft.objects.latest("created_at")
     return world

@@ -17,12 +17,20 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from acss.accounts.models import Organisation
-from acss.cases import handling
-from acss.cases.models import Case, KeyedAction, Message
 from acss.core.models import AuditEvent, IncidentCategory
-from acss.declarations import services
-from acss.declarations.forms import STEPS, QuickAlertForm
-from acss.declarations.models import Addendum, Declaration, DeclarationDraft, Escalation, SituationUpdate
+from acss.incidents.forms.declarations import STEPS, QuickAlertForm
+from acss.incidents.models import (
+    Addendum,
+    Case,
+    Declaration,
+    DeclarationDraft,
+    Escalation,
+    KeyedAction,
+    Message,
+    SituationUpdate,
+)
+from acss.incidents.services import cases as handling
+from acss.incidents.services import declarations as services
 
 from . import test_api_intake as intake_scenarios
 from .html_helpers import refusal_of
@@ -90,19 +98,19 @@ def complete(world, transport: str, declaration: Declaration, changes: dict | No
     changes = changes or {}
     if transport == "page":
         client = world.client("declarant_a")
-        client.post(reverse("declarations:complete", args=[declaration.reference]))
+        client.post(reverse("incidents:complete", args=[declaration.reference]))
         draft = DeclarationDraft.objects.get(completes=declaration, submitted__isnull=True)
         data = {**full_data(declaration.structure), **changes}
         errors = {}
         for number, step in enumerate(STEPS, start=1):
             fields = {name: data[name] for name in step.base_fields if name in data and data[name] is not None}
-            page = client.post(reverse("declarations:draft_step", args=[draft.key, number]), {**fields, "nav": "next"})
+            page = client.post(reverse("incidents:draft_step", args=[draft.key, number]), {**fields, "nav": "next"})
             if page.status_code == 200:
                 errors.update({k: list(v) for k, v in page.context["form"].errors.items()})
         if errors:
             return errors
-        done = client.post(reverse("declarations:draft_submit", args=[draft.key]))
-        assert done.url == reverse("declarations:receipt", args=[declaration.reference])
+        done = client.post(reverse("incidents:draft_submit", args=[draft.key]))
+        assert done.url == reverse("incidents:receipt", args=[declaration.reference])
         return {}
     body = {**api_payload(declaration.structure), **{k: (True if v == "on" else v) for k, v in changes.items()}}
     headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
@@ -182,7 +190,7 @@ def test_a_declaration_already_complete_is_refused_in_the_same_words(world, tran
     assert complete(world, "api", declaration) == {}
     if transport == "page":
         response = world.client("declarant_a").post(
-            reverse("declarations:complete", args=[declaration.reference]), follow=True
+            reverse("incidents:complete", args=[declaration.reference]), follow=True
         )
         assert flashes(response) == [ALREADY_COMPLETE]
     else:
@@ -256,7 +264,7 @@ def test_twin_completions_racing_give_one_completion(world, concurrent_commit):
 def add(world, transport: str, what: str, declaration: Declaration, data: dict, files=(), key: str = "k"):
     """A complement or a situation update through the page or the API: (its errors, the rows of that kind)."""
     if transport == "page":
-        name = {"addendum": "declarations:addendum", "situation": "declarations:situation"}[what]
+        name = {"addendum": "incidents:addendum", "situation": "incidents:situation"}[what]
         payload = {**data, "submission_key": key}
         if files:
             payload["files"] = [SimpleUploadedFile(n, c, content_type="text/plain") for n, c in files]
@@ -343,7 +351,7 @@ def post_message(world, transport: str, persona: str, declaration: Declaration, 
     """A message through the page (its answer, followed) or the API."""
     if transport == "page":
         payload = {**data, **({"submission_key": key} if key else {})}
-        url = reverse("handling:message", args=[declaration.reference])
+        url = reverse("incidents:message", args=[declaration.reference])
         return world.client(persona).post(url, payload, follow=True)
     headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
     return world.api(persona).post(
@@ -475,7 +483,7 @@ def act(world, transport: str, persona: str, declaration: Declaration, action: s
         if data.get("into") == "OTHER":
             data["into"] = world.decl_b.reference
         client = world.client(persona)
-        response = client.post(reverse("handling:action", args=[declaration.reference, action]), data, follow=True)
+        response = client.post(reverse("incidents:action", args=[declaration.reference, action]), data, follow=True)
         if response.status_code == 403:  # who may not act is told so on the error page
             return refusal_of(response.content.decode())
         said = flashes(response)
@@ -597,7 +605,7 @@ def test_the_bounds_of_the_closing_figures_are_the_same_on_the_page_and_in_the_a
         assert act(world, "api", "analyst", decl, action) is None
     message = "Assurez-vous que cette valeur est inférieure ou égale à 100000."
     page = world.client("analyst").post(
-        reverse("handling:action", args=[decl.reference, "close"]),
+        reverse("incidents:action", args=[decl.reference, "close"]),
         {"summary": "Fait", "degraded_hours": str(10**10)},
         follow=True,
     )
@@ -701,7 +709,7 @@ def test_a_page_sent_again_with_another_text_writes_nothing(world):
     thread_read = world.api("analyst").get(reverse("api:case_messages", args=[world.decl_a.reference])).json()
     assert [m["body"] for m in thread_read] == ["Piste VPN"]
     # Each rendering of the page gives its forms a new key.
-    url = reverse("declarations:detail", args=[world.decl_a.reference])
+    url = reverse("incidents:detail", args=[world.decl_a.reference])
     keys = [
         set(
             re.findall(
@@ -746,7 +754,7 @@ def test_an_invalid_action_is_refused_in_the_same_words_on_the_page_and_in_the_a
         assert act(world, "api", "analyst", decl, earlier) is None
     before = case_content(decl)
     page = world.client("analyst").post(
-        reverse("handling:action", args=[decl.reference, action]), page_data, follow=True
+        reverse("incidents:action", args=[decl.reference, action]), page_data, follow=True
     )
     assert message in html.unescape(page.content.decode())
     api = world.api("analyst").post(
@@ -782,10 +790,10 @@ def test_a_double_click_on_a_page_action_does_it_once_and_says_it_is_done(
     answer is the first's (not « Passage impossible », not « déjà transmise »)."""
     decl = world.decl_a
     client = world.client("analyst")
-    page = client.get(reverse("declarations:detail", args=[decl.reference])).content.decode()
+    page = client.get(reverse("incidents:detail", args=[decl.reference])).content.decode()
     assert 'name="submission_key"' in page
     data = {**ACTIONS[action][0], "submission_key": "double-clic"}
-    url = reverse("handling:action", args=[decl.reference, action])
+    url = reverse("incidents:action", args=[decl.reference, action])
     with django_capture_on_commit_callbacks(execute=True):
         first, second = client.post(url, data, follow=True), client.post(url, data, follow=True)
     assert flashes(first) == flashes(second) and len(flashes(first)) == 1
@@ -811,7 +819,7 @@ def test_a_disabled_typology_is_refused_in_the_same_words_on_the_page_and_in_the
     decl = world.decl_a
     assert act(world, "api", "analyst", decl, "take") is None
     page = world.client("analyst").post(
-        reverse("handling:action", args=[decl.reference, "qualify"]), ACTIONS["qualify"][0], follow=True
+        reverse("incidents:action", args=[decl.reference, "qualify"]), ACTIONS["qualify"][0], follow=True
     )
     api = world.api("analyst").post(
         reverse("api:case_actions", args=[decl.reference]),

@@ -31,10 +31,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 
-from acss.cases.models import Message
 from acss.core.api import NOT_AN_OBJECT
-from acss.declarations.forms import STEPS, AddendumForm, QuickAlertForm, SituationForm
-from acss.declarations.models import Addendum, Declaration, SituationUpdate
+from acss.incidents.forms.declarations import STEPS, AddendumForm, QuickAlertForm, SituationForm
+from acss.incidents.models import Addendum, Declaration, Message, SituationUpdate
 
 from . import test_api_intake as intake_scenarios
 from . import test_api_parity as parity_scenarios

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from acss.core.models import AuditEvent
-from acss.declarations.models import Attachment
+from acss.incidents.models import Attachment
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = bytes.fromhex(
@@ -18,7 +18,7 @@ PNG = bytes.fromhex(
 
 def post_addendum(client, world, *files):
     return client.post(
-        reverse("declarations:addendum", args=[world.decl_a.reference]),
+        reverse("incidents:addendum", args=[world.decl_a.reference]),
         {"kind": "new_fact", "body": "Pièces", "files": list(files)},
     )
 
@@ -69,7 +69,7 @@ def test_accepted_files_are_hashed_stored_under_a_random_name_and_downloaded(wor
     pdf = stored[0]
     assert pdf.sha256 == hashlib.sha256(PDF).hexdigest()
     assert "rapport" not in pdf.file.name and pdf.file.path.startswith(str(settings.MEDIA_ROOT))
-    download = world.client("ars_idf").get(reverse("declarations:attachment", args=[world.decl_a.reference, pdf.pk]))
+    download = world.client("ars_idf").get(reverse("incidents:attachment", args=[world.decl_a.reference, pdf.pk]))
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith("attachment;")
     assert download["Content-Type"] == "application/octet-stream"
@@ -79,26 +79,26 @@ def test_accepted_files_are_hashed_stored_under_a_random_name_and_downloaded(wor
 
 
 def test_files_of_another_structure_are_not_found(world):
-    url = reverse("declarations:attachment", args=[world.decl_a.reference, world.attachment_a.pk])
+    url = reverse("incidents:attachment", args=[world.decl_a.reference, world.attachment_a.pk])
     assert world.client("declarant_b").get(url).status_code == 404
-    other = reverse("declarations:attachment", args=[world.decl_b.reference, world.attachment_a.pk])
+    other = reverse("incidents:attachment", args=[world.decl_b.reference, world.attachment_a.pk])
     assert world.client("analyst").get(other).status_code == 404  # the file is not decl_b's
 
 
 def test_files_attached_to_a_draft_follow_the_declaration(world):
-    from acss.declarations.models import DeclarationDraft
+    from acss.incidents.models import DeclarationDraft
 
     from .intake_helpers import STEP_DATA, fill_draft
 
     client = world.client("declarant_a")
-    client.post(reverse("declarations:draft_new"))
+    client.post(reverse("incidents:draft_new"))
     draft = DeclarationDraft.objects.latest("created_at")
     fill_draft(client, draft.key, world.structure_a, steps={1, 2, 3, 4})
     client.post(
-        reverse("declarations:draft_step", args=[draft.key, 5]),
+        reverse("incidents:draft_step", args=[draft.key, 5]),
         dict(STEP_DATA[4], nav="next", files=[SimpleUploadedFile("rapport.pdf", PDF)]),
     )
-    client.post(reverse("declarations:draft_submit", args=[draft.key]))
+    client.post(reverse("incidents:draft_submit", args=[draft.key]))
     draft.refresh_from_db()
     assert draft.submitted.attachments.get().original_name == "rapport.pdf"
 
@@ -110,7 +110,7 @@ def _stored_files(settings) -> list:
 
 def test_a_failure_after_the_file_is_written_leaves_neither_file_nor_row(world, settings, monkeypatch):
     """The addendum's transaction fails after its second file is stored: no addendum, no row, no file."""
-    from acss.declarations import services
+    from acss.incidents.services import declarations as services
 
     before_files, before_rows = _stored_files(settings), Attachment.objects.count()
     real = services.audit_record
@@ -162,17 +162,17 @@ def test_a_draft_is_written_by_its_services_and_deleted_with_its_files(
 ):
     """Created, saved at each step and deleted through the pages: one audit event each (never what was typed);
     its files go with it once the deletion commits."""
-    from acss.declarations.models import DeclarationDraft
+    from acss.incidents.models import DeclarationDraft
 
     from .intake_helpers import STEP_DATA, fill_draft
 
     client = world.client("declarant_a")
     before = len(_stored_files(settings))
-    client.post(reverse("declarations:draft_new"))
+    client.post(reverse("incidents:draft_new"))
     draft = DeclarationDraft.objects.latest("created_at")
     fill_draft(client, draft.key, world.structure_a, steps={1})
     client.post(
-        reverse("declarations:draft_step", args=[draft.key, 5]),
+        reverse("incidents:draft_step", args=[draft.key, 5]),
         dict(STEP_DATA[4], nav="save", files=[SimpleUploadedFile("rapport.pdf", PDF)]),
     )
     assert len(_stored_files(settings)) == before + 1
@@ -184,7 +184,7 @@ def test_a_draft_is_written_by_its_services_and_deleted_with_its_files(
     ]
     assert all(set(e.data) <= {"step", "completes"} for e in events)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("declarations:draft_delete", args=[draft.key]))
+        response = client.post(reverse("incidents:draft_delete", args=[draft.key]))
     assert response.status_code == 302
     assert not DeclarationDraft.objects.filter(pk=draft.pk).exists()
     assert not Attachment.objects.filter(original_name="rapport.pdf").exists()
@@ -194,11 +194,11 @@ def test_a_draft_is_written_by_its_services_and_deleted_with_its_files(
 
 
 def test_another_person_cannot_delete_a_draft(world):
-    from acss.declarations.models import DeclarationDraft
+    from acss.incidents.models import DeclarationDraft
 
-    world.client("declarant_a").post(reverse("declarations:draft_new"))
+    world.client("declarant_a").post(reverse("incidents:draft_new"))
     draft = DeclarationDraft.objects.latest("created_at")
-    response = world.client("declarant_b").post(reverse("declarations:draft_delete", args=[draft.key]))
+    response = world.client("declarant_b").post(reverse("incidents:draft_delete", args=[draft.key]))
     assert response.status_code == 404
     assert DeclarationDraft.objects.filter(pk=draft.pk).exists()
     assert not AuditEvent.objects.filter(action="draft.deleted").exists()

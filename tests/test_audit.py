@@ -71,7 +71,7 @@ def test_postgresql_refuses_updates_and_deletes(chain):
 
 
 def test_staff_opening_a_declaration_is_recorded_with_who_and_where(world):
-    world.client("ars_idf").get(reverse("declarations:detail", args=[world.decl_a.reference]), REMOTE_ADDR="192.0.2.7")
+    world.client("ars_idf").get(reverse("incidents:detail", args=[world.decl_a.reference]), REMOTE_ADDR="192.0.2.7")
     event = AuditEvent.objects.get(action="declaration.viewed")
     assert event.actor == world.personas["ars_idf"]
     assert event.object_id == str(world.decl_a.pk)
@@ -85,12 +85,12 @@ def test_staff_reading_through_the_api_is_recorded(world):
 
 
 def test_a_declarant_reading_its_own_declaration_is_not_an_access_event(world):
-    world.client("declarant_a").get(reverse("declarations:detail", args=[world.decl_a.reference]))
+    world.client("declarant_a").get(reverse("incidents:detail", args=[world.decl_a.reference]))
     assert not AuditEvent.objects.filter(action="declaration.viewed").exists()
 
 
 def test_a_refused_access_writes_no_view_event(world):
-    world.client("ars_other").get(reverse("declarations:detail", args=[world.decl_a.reference]))
+    world.client("ars_other").get(reverse("incidents:detail", args=[world.decl_a.reference]))
     assert not AuditEvent.objects.filter(action="declaration.viewed").exists()
 
 
@@ -107,7 +107,7 @@ def test_a_write_records_where_it_came_from_without_the_service_seeing_the_reque
     """The page builds an ``AuditOrigin`` (address, user agent) and hands it to the service with the person."""
     client = world.client("declarant_a")
     response = client.post(
-        reverse("declarations:situation", args=[world.decl_a.reference]),
+        reverse("incidents:situation", args=[world.decl_a.reference]),
         {"situation": "degraded", "effective_at": "2026-11-20T08:00", "note": "", "submission_key": "s-1"},
         REMOTE_ADDR="198.51.100.4",
         HTTP_USER_AGENT="Navigateur de test",

@@ -160,8 +160,8 @@ def site(browser, live_server) -> str:
     from django.db import transaction
 
     from acss.accounts.referential import load_organisations
-    from acss.cases.content import load_reflex_sheets
     from acss.core.referential import load_referential
+    from acss.reflexes.content import load_reflex_sheets
 
     with transaction.atomic():  # one commit, not one per row (PostgreSQL syncs each)
         load_referential(django_apps)
@@ -321,7 +321,7 @@ def _logged_in(browser, site, email: str, path: str, *, second_factor: bool, vie
 def test_the_analyst_takes_the_ransomware_declaration_from_new_to_closed(demo, browser, site):
     """The handling walk-through, in Chromium: qualify, escalate to the DGS, ask, the declarant answers, close;
     the DGS sees the case only once it is escalated."""
-    from acss.cases.models import Case
+    from acss.incidents.models import Case
 
     ref = "ACSS-2026-000003"
     path = f"/declarations/{ref}/"
@@ -432,7 +432,7 @@ def test_the_declarant_reviews_a_draft_and_finds_the_first_alert_under_declarer(
     in the « Déclarer » menu."""
     from acss.accounts.models import Structure, User
     from acss.accounts.selectors import actor_for
-    from acss.declarations.models import DeclarationDraft
+    from acss.incidents.models import DeclarationDraft
 
     from .intake_helpers import full_data
 

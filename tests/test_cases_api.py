@@ -10,10 +10,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from acss.cases.models import Case, Message
 from acss.core.calendars import cnil_deadline, nis2_deadlines
 from acss.core.models import AuditEvent
-from acss.declarations.models import Declaration, Escalation
+from acss.incidents.models import Case, Declaration, Escalation, Message
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -8,10 +8,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from acss.cases.rules import CRITICAL, provisional_criticity
-from acss.declarations.models import Declaration, PatientSafety, Scope, Situation
-from acss.declarations.routing import routing_plan
-from acss.declarations.rules import critical_reasons
+from acss.incidents.models import Declaration, PatientSafety, Scope, Situation
+from acss.incidents.routing import routing_plan
+from acss.incidents.rules import CRITICAL, critical_reasons, provisional_criticity
 
 from .intake_helpers import at_paris
 

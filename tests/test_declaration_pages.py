@@ -10,11 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from acss.core.formats import file_size, patients
-from acss.declarations.forms import STEPS, validate_declaration
-from acss.declarations.models import Declaration, DeclarationDraft
-from acss.declarations.review import review_sections
-from acss.declarations.selectors import structures_for_declaring
-from acss.declarations.uploads import max_upload_label
+from acss.incidents.forms.declarations import STEPS, validate_declaration
+from acss.incidents.models import Declaration, DeclarationDraft
+from acss.incidents.review import review_sections
+from acss.incidents.selectors.declarations import structures_for_declaring
+from acss.incidents.uploads import max_upload_label
 
 from .html_helpers import attr, children, classes, elements, page_tree, text
 from .intake_helpers import full_data
@@ -24,7 +24,7 @@ REVIEW = 6
 
 
 def review_of(client, key) -> str:
-    return client.get(reverse("declarations:draft_step", args=[key, REVIEW])).content.decode()
+    return client.get(reverse("incidents:draft_step", args=[key, REVIEW])).content.decode()
 
 
 def rows_of(html: str) -> dict[str, str]:
@@ -129,26 +129,26 @@ def test_radio_buttons_and_checkboxes_use_the_dsfr_markup(world):
     fill_draft(client, draft.key, world.structure_a, steps={1})
     ref = world.decl_a.reference
     pages = {
-        reverse("declarations:quick_alert"): 1,
-        reverse("declarations:draft_step", args=[draft.key, 2]): 4,  # scope, systems, data, state
-        reverse("declarations:draft_step", args=[draft.key, 3]): 2,
-        reverse("declarations:draft_step", args=[draft.key, 4]): 1,
-        reverse("declarations:addendum", args=[ref]): 1,
-        reverse("declarations:situation", args=[ref]): 1,
+        reverse("incidents:quick_alert"): 1,
+        reverse("incidents:draft_step", args=[draft.key, 2]): 4,  # scope, systems, data, state
+        reverse("incidents:draft_step", args=[draft.key, 3]): 2,
+        reverse("incidents:draft_step", args=[draft.key, 4]): 1,
+        reverse("incidents:addendum", args=[ref]): 1,
+        reverse("incidents:situation", args=[ref]): 1,
     }
     for path, expected in pages.items():
         html = client.get(path).content.decode()
         assert assert_dsfr_choice_groups(html, path=path) == expected, path
     # The analyst's qualification form, on the declaration page.
     analyst = world.client("analyst")
-    analyst.post(reverse("handling:action", args=[ref, "take"]))
-    detail = reverse("declarations:detail", args=[ref])
+    analyst.post(reverse("incidents:action", args=[ref, "take"]))
+    detail = reverse("incidents:detail", args=[ref])
     assert assert_dsfr_choice_groups(analyst.get(detail).content.decode(), path=detail) == 3
 
 
 def test_a_missing_choice_is_reported_in_the_fieldset(world):
     client = world.client("declarant_a")
-    response = client.post(reverse("declarations:quick_alert"), alert_payload(world.structure_a, alert_care_impact=""))
+    response = client.post(reverse("incidents:quick_alert"), alert_payload(world.structure_a, alert_care_impact=""))
     tree = page_tree(response.content.decode())
     (fieldset,) = [f for f in elements(tree, "fieldset") if attr(f, "id") == "radio-id_alert_care_impact"]
     assert "fr-fieldset--error" in classes(fieldset)
@@ -163,17 +163,17 @@ def test_a_missing_choice_is_reported_in_the_fieldset(world):
 def test_the_receipt_of_a_completion_says_the_completion_was_received(world, django_capture_on_commit_callbacks):
     client = world.client("declarant_a")
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("declarations:quick_alert"), alert_payload(world.structure_a))
+        response = client.post(reverse("incidents:quick_alert"), alert_payload(world.structure_a))
     alert_receipt = client.get(response.url).content.decode()
     declaration = Declaration.objects.get(alert_summary__startswith="Écrans bloqués")
     assert f"Première alerte reçue : {declaration.reference}" in alert_receipt
     assert "Votre première alerte" in alert_receipt
 
-    client.post(reverse("declarations:complete", args=[declaration.reference]))
+    client.post(reverse("incidents:complete", args=[declaration.reference]))
     draft = DeclarationDraft.objects.get(completes=declaration)
     fill_draft(client, draft.key, world.structure_a)
     with django_capture_on_commit_callbacks(execute=True):
-        done = client.post(reverse("declarations:draft_submit", args=[draft.key]))
+        done = client.post(reverse("incidents:draft_submit", args=[draft.key]))
     completion = client.get(done.url).content.decode()
     assert f"Déclaration complétée : {declaration.reference}" in completion
     assert (
@@ -188,7 +188,7 @@ def test_the_receipt_of_a_full_declaration(world, django_capture_on_commit_callb
     draft = new_draft(client)
     fill_draft(client, draft.key, world.structure_a)
     with django_capture_on_commit_callbacks(execute=True):
-        done = client.post(reverse("declarations:draft_submit", args=[draft.key]))
+        done = client.post(reverse("incidents:draft_submit", args=[draft.key]))
     html = client.get(done.url).content.decode()
     reference = Declaration.objects.get(title="Rançongiciel sur le PACS").reference
     assert f"Déclaration reçue : {reference}" in html
@@ -209,7 +209,7 @@ def test_the_declaration_page_shows_patients_with_their_unit(world):
     Declaration.objects.filter(pk=world.decl_a.pk).update(
         completed_at=world.decl_a.submitted_at, patient_safety="potential", patients_count=120, degraded_hours=12
     )
-    html = world.client("declarant_a").get(reverse("declarations:detail", args=[world.decl_a.reference]))
+    html = world.client("declarant_a").get(reverse("incidents:detail", args=[world.decl_a.reference]))
     html = html.content.decode()
     assert "Mise en danger potentielle — 120 patients" in html
     assert "Fonctionnement" in html and "12 heures" in html
@@ -228,7 +228,7 @@ def test_the_upload_limit_reads_the_same_in_the_help_and_in_the_error(world, set
     client = world.client("declarant_a")
     draft = new_draft(client)
     fill_draft(client, draft.key, world.structure_a, steps={1, 2, 3, 4})
-    step = reverse("declarations:draft_step", args=[draft.key, 5])
+    step = reverse("incidents:draft_step", args=[draft.key, 5])
     limit = max_upload_label()
     assert limit == "2\u00a0Mo"
     assert f"{limit} au plus par fichier" in client.get(step).content.decode()

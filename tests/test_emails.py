@@ -17,10 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from acss.accounts.models import Role
-from acss.cases import handling
-from acss.cases.models import Case, Message
-from acss.cases.tasks import remind_overdue_qualifications, remind_unanswered_questions
-from acss.declarations.models import Declaration, DeclarationDraft, Notification
+from acss.incidents.models import Case, Declaration, DeclarationDraft, Message, Notification
+from acss.incidents.services import cases as handling
+from acss.incidents.tasks.reminders import remind_overdue_qualifications, remind_unanswered_questions
 
 from .conftest import login, make_structure, make_user
 from .intake_helpers import at_paris, fill_draft
@@ -76,20 +75,20 @@ def quick_alert(client, structure, capture, *, at=None, key="k-mail") -> Declara
         mock.patch("django.utils.timezone.now", return_value=at or at_paris(2026, 11, 20, 3, 0)),
         capture(execute=True),
     ):
-        response = client.post(reverse("declarations:quick_alert"), alert_payload(structure, key))
+        response = client.post(reverse("incidents:quick_alert"), alert_payload(structure, key))
     assert response.status_code == 302
     return Declaration.objects.get(alert_summary__startswith="Écrans bloqués", structure=structure)
 
 
 def complete(client, declaration, structure, capture, *, at=None) -> None:
-    client.post(reverse("declarations:complete", args=[declaration.reference]))
+    client.post(reverse("incidents:complete", args=[declaration.reference]))
     draft = DeclarationDraft.objects.get(completes=declaration)
     fill_draft(client, draft.key, structure)
     with (
         mock.patch("django.utils.timezone.now", return_value=at or at_paris(2026, 11, 20, 9, 30)),
         capture(execute=True),
     ):
-        response = client.post(reverse("declarations:draft_submit", args=[draft.key]))
+        response = client.post(reverse("incidents:draft_submit", args=[draft.key]))
     assert response.status_code == 302
 
 
@@ -286,7 +285,7 @@ def test_the_question_mail_names_who_asks_quotes_the_question_and_gives_the_loca
     assert "L'ARS Île-de-France vous pose une question sur la déclaration ACSS-2026-000001 de l'Hôpital A :" in body
     assert "« Vos sauvegardes sont-elles intactes ? »" in body
     assert "avant le mercredi 25 novembre 2026 à 18 h 00 (heure de Paris, UTC+1)" in body
-    assert f"{settings.SITE_URL}{reverse('declarations:detail', args=['ACSS-2026-000001'])}" in body
+    assert f"{settings.SITE_URL}{reverse('incidents:detail', args=['ACSS-2026-000001'])}" in body
     assert_well_written(message)
 
 
@@ -389,7 +388,7 @@ def test_the_completion_is_acknowledged_to_the_declarant_and_to_the_alternative_
 
 
 def test_a_completion_routed_twice_sends_nothing_more(world, django_capture_on_commit_callbacks):
-    from acss.declarations.tasks import route_completion
+    from acss.incidents.tasks.notifications import route_completion
 
     client = world.client("declarant_a")
     d = quick_alert(client, world.structure_a, django_capture_on_commit_callbacks)

@@ -43,8 +43,8 @@ def test_a_missing_page_is_the_dsfr_404(client, db):
 def test_a_declaration_someone_may_not_see_gets_the_same_404(world):
     """Refusals are 404s, identical to a missing object."""
     client = world.client("declarant_a")
-    refused = client.get(reverse("declarations:detail", args=[world.decl_b.reference]))
-    missing = client.get(reverse("declarations:detail", args=["ACSS-2026-999999"]))
+    refused = client.get(reverse("incidents:detail", args=[world.decl_b.reference]))
+    missing = client.get(reverse("incidents:detail", args=["ACSS-2026-999999"]))
     assert_dsfr_error_page(refused, 404, "Page non trouvée")
     strip = re.compile(r'nonce="[^"]*"|name="csrfmiddlewaretoken" value="[^"]*"')
     assert strip.sub("", refused.content.decode()) == strip.sub("", missing.content.decode())

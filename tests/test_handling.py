@@ -6,13 +6,13 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
-from acss.cases import handling
-from acss.cases.models import Case, CaseState, Message
-from acss.cases.rules import TRANSITIONS
-from acss.cases.selectors_handling import regulatory_clocks
 from acss.core.calendars import cell_calendar
 from acss.core.errors import Refusal
 from acss.core.models import AuditEvent, IncidentCategory
+from acss.incidents.models import Case, CaseState, Message
+from acss.incidents.rules import TRANSITIONS
+from acss.incidents.selectors.cases import regulatory_clocks
+from acss.incidents.services import cases as handling
 
 from .intake_helpers import at_paris
 
@@ -94,7 +94,7 @@ def test_qualification_needs_a_justification_and_keeps_the_declarant_answer(worl
         "information-content-security:unauthorised-information-modification",
     )
     assert world.decl_a.category_id == "hameconnage"  # what the structure said stays visible
-    page = world.client("analyst").get(reverse("declarations:detail", args=[world.decl_a.reference])).content.decode()
+    page = world.client("analyst").get(reverse("incidents:detail", args=[world.decl_a.reference])).content.decode()
     assert "déclarée :" in page and "retenue :" in page
 
 
@@ -152,7 +152,7 @@ def test_nis2_and_cnil_clocks_never_pause(world):
 
 
 def test_an_authority_sees_the_case_only_once_escalated(world):
-    url = reverse("declarations:detail", args=[world.decl_b.reference])
+    url = reverse("incidents:detail", args=[world.decl_b.reference])
     assert world.client("dgs").get(url).status_code == 404
     handling.case_escalate(
         case=world.decl_b.case, by=world.personas["analyst"], authority_code="dgs", reason="Impact sanitaire suspecté"
@@ -167,7 +167,7 @@ def test_an_authority_sees_the_case_only_once_escalated(world):
 def test_the_structure_never_sees_internal_notes(world):
     handling.note_add(declaration=world.decl_a, by=world.personas["analyst"], body="Piste : prestataire négligent")
     handling.question_ask(declaration=world.decl_a, by=world.personas["analyst"], body="Quel prestataire ?")
-    url = reverse("declarations:detail", args=[world.decl_a.reference])
+    url = reverse("incidents:detail", args=[world.decl_a.reference])
     for persona in ("declarant_a", "manager_a", "group_officer", "ars_idf", "fssi", "dgs"):
         html = world.client(persona).get(url).content.decode()
         assert "Piste : prestataire négligent" not in html, persona
@@ -213,8 +213,8 @@ def test_each_service_writes_an_audit_event(world):
 def test_the_analyst_takes_a_declaration_from_new_to_closed_through_the_pages(world):
     analyst, declarant, dgs = world.client("analyst"), world.client("declarant_a"), world.client("dgs")
     ref = world.decl_c.reference
-    detail = reverse("declarations:detail", args=[ref])
-    action = lambda name: reverse("handling:action", args=[ref, name])  # noqa: E731
+    detail = reverse("incidents:detail", args=[ref])
+    action = lambda name: reverse("incidents:action", args=[ref, name])  # noqa: E731
     assert dgs.get(detail).status_code == 404
     assert analyst.post(action("take")).status_code == 302
     analyst.post(
@@ -229,11 +229,11 @@ def test_the_analyst_takes_a_declaration_from_new_to_closed_through_the_pages(wo
     )
     analyst.post(action("escalate"), {"authority_code": "dgs", "reason": "Impact sanitaire"})
     assert dgs.get(detail).status_code == 200
-    analyst.post(reverse("handling:message", args=[ref]), {"kind": "question", "body": "Les sauvegardes ?"})
+    analyst.post(reverse("incidents:message", args=[ref]), {"kind": "question", "body": "Les sauvegardes ?"})
     question = Message.objects.get(declaration=world.decl_c, kind="question")
     group = world.client("group_officer")  # acts for structure C
     assert "La cellule attend votre réponse" in group.get(detail).content.decode()
-    group.post(reverse("handling:message", args=[ref]), {"kind": "answer", "question": question.pk, "body": "Oui"})
+    group.post(reverse("incidents:message", args=[ref]), {"kind": "answer", "question": question.pk, "body": "Oui"})
     group.post(action("resolved"))
     analyst.post(action("close"), {"summary": "Remédiation faite", "root_cause": "Hameçonnage", "degraded_hours": "30"})
     case = Case.objects.get(declaration=world.decl_c)
@@ -246,8 +246,8 @@ def test_the_analyst_takes_a_declaration_from_new_to_closed_through_the_pages(wo
 def test_an_invalid_action_keeps_what_was_typed(world):
     analyst = world.client("analyst")
     ref = world.decl_a.reference
-    analyst.post(reverse("handling:action", args=[ref, "take"]))
-    analyst.post(reverse("handling:action", args=[ref, "qualify"]), {"criticity": "3", "justification": "Mon texte"})
-    html = analyst.get(reverse("declarations:detail", args=[ref])).content.decode()
+    analyst.post(reverse("incidents:action", args=[ref, "take"]))
+    analyst.post(reverse("incidents:action", args=[ref, "qualify"]), {"criticity": "3", "justification": "Mon texte"})
+    html = analyst.get(reverse("incidents:detail", args=[ref])).content.decode()
     assert "Mon texte" in html and "Ce champ est obligatoire" in html
     assert Case.objects.get(declaration=world.decl_a).state == "qualifying"

@@ -6,12 +6,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from acss.cases import handling
-from acss.cases.forms import QualifyForm
-from acss.cases.models import Case, CaseState, Criticity, Message
-from acss.cases.rules import declaration_status
 from acss.core.errors import Refusal
-from acss.declarations.models import Declaration
+from acss.incidents.forms.cases import QualifyForm
+from acss.incidents.models import Case, CaseState, Criticity, Declaration, Message
+from acss.incidents.rules import declaration_status
+from acss.incidents.services import cases as handling
 
 from .html_helpers import elements, page_tree, text
 
@@ -49,7 +48,7 @@ def test_one_criticity_scale():
 def test_the_queue_and_the_handling_panel_use_the_criticity_labels(world):
     qualify(world, world.decl_a, criticity=4)
     analyst = world.client("analyst")
-    queue = analyst.get(reverse("cases:queue")).content.decode()
+    queue = analyst.get(reverse("incidents:queue")).content.decode()
     tree = page_tree(queue)
     (select,) = [s for s in elements(tree, "select") if ("name", "criticity") in s.attributes]
     assert [text(o) for o in elements(select, "option")][1:] == list(reversed(LABELS))
@@ -59,11 +58,11 @@ def test_the_queue_and_the_handling_panel_use_the_criticity_labels(world):
 
     taken = world.decl_b
     handling.case_take(case=taken.case, by=world.personas["analyst"])
-    panel = analyst.get(reverse("declarations:detail", args=[taken.reference])).content.decode()
+    panel = analyst.get(reverse("incidents:detail", args=[taken.reference])).content.decode()
     for label in LABELS:  # the qualification form's choices
         assert f">{label}</label>" in panel
     assert "1 – Mineur" in panel and "provisoire" in panel
-    done = analyst.get(reverse("declarations:detail", args=[world.decl_a.reference])).content.decode()
+    done = analyst.get(reverse("incidents:detail", args=[world.decl_a.reference])).content.decode()
     assert "4 – Majeur" in done and "niveau légal : Grave" in done
     for page in (queue, panel, done):
         for word in OLD_WORDS:
@@ -72,7 +71,7 @@ def test_the_queue_and_the_handling_panel_use_the_criticity_labels(world):
 
 def test_the_ars_board_uses_the_criticity_labels(world):
     qualify(world, world.decl_a, criticity=2)
-    board = world.client("ars_idf").get(reverse("cases:ars_board")).content.decode()
+    board = world.client("ars_idf").get(reverse("incidents:ars_board")).content.decode()
     assert "2 – Significatif" in board and "1 – Mineur" in board  # A qualified, C provisional
     for word in OLD_WORDS:
         assert word not in board, word
@@ -123,11 +122,11 @@ def test_the_lists_show_the_state_after_closure(world):
     case = qualify(world, world.decl_a)
     handling.case_close(case=case, by=analyst, summary="Restauré depuis les sauvegardes")
     handling.case_out_of_scope(case=world.decl_c.case, by=analyst, reason="Panne matérielle sans lien avec la SSI")
-    html = world.client("group_officer").get(reverse("declarations:list")).content.decode()  # acts for A and C
+    html = world.client("group_officer").get(reverse("incidents:list")).content.decode()  # acts for A and C
     rows = {text(tr).split()[0]: text(tr) for tr in elements(page_tree(html), "tr") if "ACSS-" in text(tr)}
     assert "Clôturée" in rows[world.decl_a.reference] and "Déposée" not in rows[world.decl_a.reference]
     assert "Hors du champ" in rows[world.decl_c.reference]
-    detail = world.client("declarant_a").get(reverse("declarations:detail", args=[world.decl_a.reference]))
+    detail = world.client("declarant_a").get(reverse("incidents:detail", args=[world.decl_a.reference]))
     assert '<span class="fr-badge fr-badge--success">Clôturée</span>' in detail.content.decode()
 
 
@@ -137,8 +136,8 @@ def test_the_lists_show_the_state_after_closure(world):
 def test_each_action_says_what_was_done(world):
     analyst, group = world.client("analyst"), world.client("group_officer")
     ref = world.decl_c.reference
-    action = lambda name: reverse("handling:action", args=[ref, name])  # noqa: E731
-    message = reverse("handling:message", args=[ref])
+    action = lambda name: reverse("incidents:action", args=[ref, name])  # noqa: E731
+    message = reverse("incidents:message", args=[ref])
 
     def done(client, url, data=None):
         return messages_of(client.post(url, data or {}, follow=True))
@@ -174,7 +173,7 @@ def test_each_action_says_what_was_done(world):
 
 def test_an_answer_to_the_ars_says_so(world):
     ref = world.decl_a.reference
-    message = reverse("handling:message", args=[ref])
+    message = reverse("incidents:message", args=[ref])
     world.client("ars_idf").post(message, {"kind": "question", "body": "Le standard est-il joignable ?"})
     question = Message.objects.get(declaration=world.decl_a, kind="question")
     response = world.client("declarant_a").post(
@@ -185,10 +184,10 @@ def test_an_answer_to_the_ars_says_so(world):
 
 def test_merge_and_out_of_scope_messages(world):
     analyst = world.client("analyst")
-    merge = reverse("handling:action", args=[world.decl_b.reference, "merge"])
+    merge = reverse("incidents:action", args=[world.decl_b.reference, "merge"])
     response = analyst.post(merge, {"into": world.decl_a.reference.lower()}, follow=True)
     assert messages_of(response) == [f"Dossier fusionné comme doublon de la déclaration {world.decl_a.reference}."]
-    oos = reverse("handling:action", args=[world.decl_c.reference, "out_of_scope"])
+    oos = reverse("incidents:action", args=[world.decl_c.reference, "out_of_scope"])
     assert messages_of(analyst.post(oos, {"reason": "Hors SSI"}, follow=True)) == ["Dossier classé hors du champ."]
 
 
@@ -196,7 +195,7 @@ def test_the_closing_figures_are_bounded_like_the_declaration_s(world):
     """The close form refuses what no column holds (PostgreSQL would overflow), in French, and closes nothing."""
     qualify(world, world.decl_a)
     analyst = world.client("analyst")
-    close = reverse("handling:action", args=[world.decl_a.reference, "close"])
+    close = reverse("incidents:action", args=[world.decl_a.reference, "close"])
     for field, limit in (("degraded_hours", "100000"), ("patients_affected", "100000000")):
         response = analyst.post(close, {"summary": "Remédiation faite", field: str(10**10)}, follow=True)
         assert messages_of(response) == ["Action non enregistrée : corrigez les champs signalés."]

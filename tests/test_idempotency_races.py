@@ -15,7 +15,7 @@ from django.db import connection, connections
 from django.urls import reverse
 
 from acss.core import idempotency
-from acss.declarations.models import Addendum, Declaration, SituationUpdate
+from acss.incidents.models import Addendum, Declaration, SituationUpdate
 
 from .intake_helpers import api_payload
 

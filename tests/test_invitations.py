@@ -26,8 +26,8 @@ def test_a_manager_invites_and_the_invitee_creates_an_account(client, world, dja
     assert response.status_code == 302
     user = User.objects.get(email="nouveau@a.test")
     assert Membership.objects.get(user=user).organisation_id == world.structure_a.pk
-    assert client.get(reverse("declarations:detail", args=[world.decl_a.reference])).status_code == 200
-    assert client.get(reverse("declarations:detail", args=[world.decl_b.reference])).status_code == 404
+    assert client.get(reverse("incidents:detail", args=[world.decl_a.reference])).status_code == 200
+    assert client.get(reverse("incidents:detail", args=[world.decl_b.reference])).status_code == 404
     # Single use.
     client.logout()
     assert client.get(link).status_code == 404

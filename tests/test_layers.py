@@ -1,4 +1,4 @@
-"""The layers of pyproject.toml (portal > veille > declarations : cases > accounts > core) hold, and the check
+"""The layers of pyproject.toml (portal > veille > incidents > reflexes > accounts > core) hold, and the check
 does see a crossing: the same contract, applied to a small package laid out like acss/, refuses an upward import
 (even one inside a function) and an application given no layer."""
 
@@ -14,7 +14,7 @@ from importlinter.application.use_cases import lint_imports
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = "layered_sample"
-APPS = ("portal", "veille", "declarations", "cases", "accounts", "core")
+APPS = ("portal", "veille", "incidents", "reflexes", "accounts", "core")
 
 
 def _lint(config: Path, capsys) -> tuple[bool, str]:
@@ -54,11 +54,11 @@ def sample(tmp_path, monkeypatch):
 
     write("core.models", "VALUE = 1\n")
     write("accounts.models", f"from {SAMPLE}.core import models\n")
-    write("declarations.models", f"from {SAMPLE}.accounts import models\n")
-    write("cases.models", f"from {SAMPLE}.declarations import models\n")
-    write("declarations.services", f"def f():\n    from {SAMPLE}.cases import models\n")  # siblings: allowed
-    write("veille.models", f"from {SAMPLE}.accounts import models\n")
-    write("portal.views", f"from {SAMPLE}.cases import models\nfrom {SAMPLE}.veille import models as m\n")
+    write("reflexes.models", f"from {SAMPLE}.accounts import models\n")
+    write("incidents.models", f"from {SAMPLE}.reflexes import models\n")
+    write("incidents.services", f"def f():\n    from {SAMPLE}.accounts import models\n")
+    write("veille.models", f"from {SAMPLE}.incidents import models\n")
+    write("portal.views", f"from {SAMPLE}.incidents import models\nfrom {SAMPLE}.veille import models as m\n")
 
     options = _project_contracts()
     lines = ["[tool.importlinter]", f'root_package = "{SAMPLE}"']
@@ -83,9 +83,10 @@ def test_the_sample_keeps_the_layers(sample, capsys):
     [
         ("core", "veille", "from {pkg}.veille import models\n"),
         ("core", "accounts", "def f():\n    from {pkg}.accounts import models\n"),  # hidden in a function
-        ("accounts", "cases", "import {pkg}.cases.models\n"),
-        ("cases", "veille", "from {pkg}.veille import models\n"),
-        ("declarations", "portal", "from {pkg}.portal import views\n"),
+        ("accounts", "incidents", "import {pkg}.incidents.models\n"),
+        ("reflexes", "incidents", "from {pkg}.incidents import models\n"),
+        ("incidents", "veille", "from {pkg}.veille import models\n"),
+        ("incidents", "portal", "from {pkg}.portal import views\n"),
         ("veille", "portal", "def f():\n    from {pkg}.portal import views\n"),
     ],
 )

@@ -16,8 +16,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from acss.core.tasks import send_mail_on_commit
-from acss.declarations.models import Notification, NotificationKind, NotificationState
-from acss.declarations.tasks import MAX_ATTEMPTS, deliver_notification, reclaim_expired_leases
+from acss.incidents.models import Notification, NotificationKind, NotificationState
+from acss.incidents.tasks.notifications import MAX_ATTEMPTS, deliver_notification, reclaim_expired_leases
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
 

@@ -71,14 +71,14 @@ def test_staff_are_asked_for_the_second_factor_right_after_the_password(client, 
     assert 'name="next" value="/declarations/"' in page.content.decode()
     good = client.post(response.url, {"token": current_code(analyst), "next": "/declarations/"})
     assert good.status_code == 302 and good.url == "/declarations/"
-    assert client.get(reverse("declarations:list")).status_code == 200
+    assert client.get(reverse("incidents:list")).status_code == 200
     actions = list(AuditEvent.objects.filter(actor=analyst).order_by("pk").values_list("action", flat=True))
     assert actions[:2] == ["auth.login", "auth.second_factor"]
 
 
 def test_next_keeps_its_query_string_through_the_second_factor(client, world):
     analyst = world.personas["analyst"]
-    target = f"{reverse('cases:queue')}?statut=nouveau&tri=echeance"
+    target = f"{reverse('incidents:queue')}?statut=nouveau&tri=echeance"
     to_code = post_login(client, analyst.email, next=target).url
     client.get(to_code)
     landed = client.post(to_code, {"token": current_code(analyst), "next": target})
@@ -105,9 +105,9 @@ def test_a_password_alone_opens_no_protected_page_to_staff(client, world):
     post_login(client, analyst.email)
     for url in (
         reverse("portal:dashboard"),
-        reverse("declarations:list"),
-        reverse("declarations:detail", args=[world.decl_a.reference]),
-        reverse("cases:queue"),
+        reverse("incidents:list"),
+        reverse("incidents:detail", args=[world.decl_a.reference]),
+        reverse("incidents:queue"),
         reverse("veille:list"),
         reverse("admin:index"),
     ):
@@ -124,7 +124,7 @@ def test_wrong_codes_are_refused_then_throttled(client, world):
     bad = client.post(to_code, {"token": wrong_code(analyst), "next": "/declarations/"})
     assert "Code incorrect" in bad.content.decode()
     assert AuditEvent.objects.filter(actor=analyst, action="auth.second_factor_failed").exists()
-    assert client.get(reverse("declarations:list")).status_code == 302
+    assert client.get(reverse("incidents:list")).status_code == 302
     # Right after a wrong code the device is throttled: even the right code waits (brute-force guard).
     throttled = client.post(to_code, {"token": current_code(analyst), "next": "/declarations/"})
     assert throttled.status_code == 200
@@ -143,7 +143,7 @@ def test_staff_are_locked_out_by_password_failures_too(client, world, settings):
 def test_the_safety_net_still_catches_a_session_without_its_code(world):
     """A session with a password but no code (whatever way it came) is sent to the code, with its page."""
     client = world.client("analyst", second_factor=False)
-    path = reverse("declarations:detail", args=[world.decl_a.reference])
+    path = reverse("incidents:detail", args=[world.decl_a.reference])
     response = client.get(path)
     assert response.url == f"{reverse('accounts:otp_verify')}?next={path.replace('/', '%2F')}"
 

@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from acss.cases import handling
-from acss.cases.models import Message
 from acss.core.templatetags.acss_time import long_local
+from acss.incidents.models import Message
+from acss.incidents.services import cases as handling
 
 from .html_helpers import attr, elements, find_id, page_tree, text
 
@@ -54,18 +54,18 @@ def menus_of(html: str) -> dict[str, list[tuple[str, str]]]:
         ("anonymous", "portal:home", "Accueil", None),
         ("anonymous", "core:contact", "Contact et urgence", None),
         ("declarant_a", "portal:dashboard", "Mon espace", None),
-        ("declarant_a", "declarations:quick_alert", "Envoyer une première alerte", "Déclarer"),
-        ("declarant_a", "declarations:start", "Déclarer un incident", "Déclarer"),
-        ("declarant_a", "declarations:list", "Déclarations", None),
-        ("declarant_a", "cases:sheet_list", "Fiches réflexes", None),
-        ("analyst", "cases:queue", "File des dossiers", "Cellule ACSS"),
-        ("analyst", "cases:ars_board", "Tableau régional", "Cellule ACSS"),
+        ("declarant_a", "incidents:quick_alert", "Envoyer une première alerte", "Déclarer"),
+        ("declarant_a", "incidents:start", "Déclarer un incident", "Déclarer"),
+        ("declarant_a", "incidents:list", "Déclarations", None),
+        ("declarant_a", "reflexes:sheet_list", "Fiches réflexes", None),
+        ("analyst", "incidents:queue", "File des dossiers", "Cellule ACSS"),
+        ("analyst", "incidents:ars_board", "Tableau régional", "Cellule ACSS"),
         ("analyst", "veille:list", "Veille", "Cellule ACSS"),
         ("analyst", "veille:watchlist", "Veille", "Cellule ACSS"),
         ("analyst", "accounts:pending_structures", "Inscriptions à vérifier", "Cellule ACSS"),
-        ("analyst", "declarations:list", "Déclarations", None),
-        ("analyst", "declarations:start", "Déclarations", None),  # on behalf of a structure
-        ("ars_idf", "cases:ars_board", "Tableau régional", None),
+        ("analyst", "incidents:list", "Déclarations", None),
+        ("analyst", "incidents:start", "Déclarations", None),  # on behalf of a structure
+        ("ars_idf", "incidents:ars_board", "Tableau régional", None),
     ],
 )
 def test_exactly_one_item_is_current(world, persona, path, page, menu):
@@ -77,11 +77,11 @@ def test_pages_under_a_declaration_or_a_sheet_keep_their_item_current(world):
     client = world.client("declarant_a")
     ref = world.decl_a.reference
     for name in ("detail", "receipt", "situation", "addendum"):
-        html = client.get(reverse(f"declarations:{name}", args=[ref])).content.decode()
+        html = client.get(reverse(f"incidents:{name}", args=[ref])).content.decode()
         assert current_of(html) == (["Déclarations"], []), name
-    draft_step = reverse("declarations:draft_step", args=[world.draft_a.key, 1])
+    draft_step = reverse("incidents:draft_step", args=[world.draft_a.key, 1])
     assert current_of(client.get(draft_step).content.decode()) == (["Déclarer un incident"], ["Déclarer"])
-    sheet = reverse("cases:sheet_detail", args=["rancongiciel"])
+    sheet = reverse("reflexes:sheet_detail", args=["rancongiciel"])
     assert current_of(client.get(sheet).content.decode()) == (["Fiches réflexes"], [])
     legal = client.get(reverse("core:legal_notice")).content.decode()
     assert current_of(legal) == ([], [])  # a page outside the navigation marks nothing
@@ -90,8 +90,8 @@ def test_pages_under_a_declaration_or_a_sheet_keep_their_item_current(world):
 def test_the_quick_alert_is_under_declarer(world):
     menus = menus_of(world.client("declarant_a").get(reverse("portal:dashboard")).content.decode())
     assert menus["Déclarer"] == [
-        ("Envoyer une première alerte", reverse("declarations:quick_alert")),
-        ("Déclarer un incident", reverse("declarations:start")),
+        ("Envoyer une première alerte", reverse("incidents:quick_alert")),
+        ("Déclarer un incident", reverse("incidents:start")),
     ]
 
 
@@ -123,7 +123,7 @@ def test_declarer_goes_away_with_the_structure_verification(world):
     world.structure_a.save()
     html = world.client("declarant_a").get(reverse("portal:home")).content.decode()
     assert "Déclarer" not in menus_of(html)
-    declarations = world.client("declarant_a").get(reverse("declarations:list")).content.decode()
+    declarations = world.client("declarant_a").get(reverse("incidents:list")).content.decode()
     assert "Déclarer un incident" not in declarations
 
 
@@ -140,9 +140,9 @@ def test_the_staff_navigation_groups_the_cell_pages(world):
 
 def test_the_list_offers_to_declare_or_to_record_on_behalf(world):
     def button(persona):
-        html = world.client(persona).get(reverse("declarations:list")).content.decode()
+        html = world.client(persona).get(reverse("incidents:list")).content.decode()
         main = find_id(page_tree(html), "content")
-        return [text(a) for a in elements(main, "a", "fr-btn") if attr(a, "href") == reverse("declarations:start")]
+        return [text(a) for a in elements(main, "a", "fr-btn") if attr(a, "href") == reverse("incidents:start")]
 
     assert button("declarant_a") == ["Déclarer un incident"]
     assert button("analyst") == button("ars_idf") == ["Saisir une déclaration pour le compte d'une structure"]
@@ -170,7 +170,7 @@ def test_mon_espace_lists_the_questions_waiting_for_an_answer(world):
     assert world.decl_a.reference in row and "Les sauvegardes hors ligne sont-elles intactes ?" in row
     deadline = long_local(question.answer_due_at, world.structure_a)
     assert deadline in row and "heure de Paris" in deadline
-    assert f'href="{reverse("declarations:detail", args=[world.decl_a.reference])}#traitement"' in html
+    assert f'href="{reverse("incidents:detail", args=[world.decl_a.reference])}#traitement"' in html
     assert "Question pour Strasbourg" not in html and "Question déjà répondue" not in html
 
     group = world.client("group_officer").get(reverse("portal:dashboard")).content.decode()  # acts for A and C

@@ -12,9 +12,9 @@ from django.test import Client
 from django.urls import reverse
 
 from acss.core.models import AuditEvent
-from acss.declarations.models import Declaration, Notification, NotificationKind, NotificationState, OncallStep
-from acss.declarations.oncall import ack_token, ack_url
-from acss.declarations.tasks import deliver_notification, escalate_oncall_alerts, route_declaration
+from acss.incidents.models import Declaration, Notification, NotificationKind, NotificationState, OncallStep
+from acss.incidents.oncall import ack_token, ack_url
+from acss.incidents.tasks.notifications import deliver_notification, escalate_oncall_alerts, route_declaration
 
 from .intake_helpers import at_paris
 
@@ -58,7 +58,7 @@ def oncall_mails(since: int = 0):
 
 
 def ack_path(alert: Notification) -> str:
-    return reverse("declarations:oncall_ack", args=[alert.pk, ack_token(alert)])
+    return reverse("incidents:oncall_ack", args=[alert.pk, ack_token(alert)])
 
 
 def test_an_unacknowledged_alert_is_sent_again_then_to_the_deputy_and_stops_once_acknowledged(world, alerts, run):
@@ -141,7 +141,7 @@ def test_without_a_deputy_address_the_cell_sees_that_nobody_was_reached(world, a
     assert len(oncall_mails(count)) == 2
     missing = Notification.objects.get(original=fssi, step=OncallStep.DEPUTY)
     assert missing.state == NotificationState.FAILED and "suppléant" in missing.last_error
-    page = world.client("analyst").get(reverse("declarations:detail", args=[world.decl_a.reference]))
+    page = world.client("analyst").get(reverse("incidents:detail", args=[world.decl_a.reference]))
     assert "Aucune adresse de suppléant" in page.content.decode()
 
 
@@ -172,12 +172,12 @@ def test_a_wrong_token_is_a_404(world, alerts, settings):
         (999999, token),
     ]
     for pk, candidate in wrong:
-        url = reverse("declarations:oncall_ack", args=[pk, candidate])
+        url = reverse("incidents:oncall_ack", args=[pk, candidate])
         assert client.get(url).status_code == 404
         assert client.post(url, {"name": "Intrus"}).status_code == 404
     settings.SECRET_KEY = "another-secret-key-for-this-test-only"  # a link is bound to the platform's key
     assert client.get(ack_path(alert)).status_code == 200
-    assert client.get(reverse("declarations:oncall_ack", args=[alert.pk, token])).status_code == 404
+    assert client.get(reverse("incidents:oncall_ack", args=[alert.pk, token])).status_code == 404
     alert.refresh_from_db()
     assert alert.acknowledged_at is None
 
@@ -222,7 +222,7 @@ def test_a_logged_in_person_acknowledges_under_their_own_name(world, alerts):
 
 def test_the_cell_sees_who_acknowledged_which_alert_and_when(world, alerts):
     Client().post(ack_path(alerts["astreinte-fssi@sg.example.fr"]), {"name": "Camille Garde"})
-    url = reverse("declarations:detail", args=[world.decl_a.reference])
+    url = reverse("incidents:detail", args=[world.decl_a.reference])
     panel = world.client("analyst").get(url).content.decode()
     assert "Alertes d'astreinte" in panel
     section = panel[panel.index('id="astreinte"') :]

@@ -27,11 +27,10 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from acss.cases.models import Case
 from acss.core.calendars import cell_calendar
 from acss.core.models import AuditEvent
-from acss.declarations.models import Declaration, Notification, NotificationKind, NotificationState, OncallStep
-from acss.declarations.tasks import ONCALL_WINDOW, route_declaration
+from acss.incidents.models import Case, Declaration, Notification, NotificationKind, NotificationState, OncallStep
+from acss.incidents.tasks.notifications import ONCALL_WINDOW, route_declaration
 
 from .support.processes import Processes, process_env, read_mail, read_mails, shared_database_url, wait_for
 

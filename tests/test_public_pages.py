@@ -20,12 +20,12 @@ PAGES = ["core:legal_notice", "core:contact", "core:personal_data", "core:access
 # Features a page may name, each with the route that provides it. ``None``: the platform does not have
 # it (yet): no page may promise it. When one is built, put its route here, then describe it.
 FEATURES: dict[str, str | None] = {
-    "fiche réflexe": "cases:sheet_list",
-    "fiches réflexes": "cases:sheet_list",
-    "première alerte": "declarations:quick_alert",
-    "complément": "declarations:addendum",
-    "évolution de la situation": "declarations:situation",
-    "répondez aux questions": "handling:message",
+    "fiche réflexe": "reflexes:sheet_list",
+    "fiches réflexes": "reflexes:sheet_list",
+    "première alerte": "incidents:quick_alert",
+    "complément": "incidents:addendum",
+    "évolution de la situation": "incidents:situation",
+    "répondez aux questions": "incidents:message",
     "inscrivez-la": "accounts:register",
     "inscription d'une structure": "accounts:register",
     "second facteur": "accounts:otp_verify",
@@ -197,12 +197,12 @@ def test_the_cookies_listed_are_the_cookies_the_site_sets(client, world):
         seen.update(response.cookies.keys())
         return response
 
-    for route in ("portal:home", "accounts:login", "accounts:register", "cases:sheet_list", *PAGES):
+    for route in ("portal:home", "accounts:login", "accounts:register", "reflexes:sheet_list", *PAGES):
         visit("get", reverse(route))
     visit("post", reverse("accounts:login"), {"username": "declarant@a.test", "password": "mauvais"})
     visit("post", reverse("accounts:login"), {"username": "declarant@a.test", "password": PASSWORD})
     visit("get", reverse("portal:dashboard"))
-    visit("get", reverse("declarations:detail", args=[world.decl_a.reference]))
+    visit("get", reverse("incidents:detail", args=[world.decl_a.reference]))
     visit("post", reverse("accounts:logout"))
     analyst = world.personas["analyst"]
     to_code = visit(
@@ -212,7 +212,7 @@ def test_the_cookies_listed_are_the_cookies_the_site_sets(client, world):
     visit("get", to_code.url)
     code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
     visit("post", to_code.url, {"token": code, "next": "/espace/"})
-    for route in ("portal:dashboard", "cases:queue", "veille:list"):
+    for route in ("portal:dashboard", "incidents:queue", "veille:list"):
         visit("get", reverse(route))
     visit("post", reverse("accounts:logout"))
 

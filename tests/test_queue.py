@@ -18,11 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from acss.accounts.models import OrganisationKind, Role
-from acss.cases.handling import question_ask
-from acss.cases.models import OPEN_STATES, Case, CaseState, Message, MessageKind
-from acss.cases.queue import QUEUE_PAGE_SIZE, case_queue, case_queue_counters, queue_page
 from acss.core.models import AuditEvent, IncidentCategory
-from acss.declarations.models import Declaration, SituationUpdate
+from acss.incidents.models import OPEN_STATES, Case, CaseState, Declaration, Message, MessageKind, SituationUpdate
+from acss.incidents.queue import QUEUE_PAGE_SIZE, case_queue, case_queue_counters, queue_page
+from acss.incidents.services.cases import question_ask
 
 from .conftest import PARIS, login, make_structure, make_user, org
 
@@ -43,11 +42,11 @@ ALL_PERSONAS = [
 
 
 def queue_url(query: str = "") -> str:
-    return reverse("cases:queue") + (f"?{query}" if query else "")
+    return reverse("incidents:queue") + (f"?{query}" if query else "")
 
 
 def board_url(query: str = "") -> str:
-    return reverse("cases:ars_board") + (f"?{query}" if query else "")
+    return reverse("incidents:ars_board") + (f"?{query}" if query else "")
 
 
 def shown(response) -> list[str]:
@@ -112,7 +111,7 @@ def test_a_row_shows_what_the_analyst_needs(world):
     assert b.overdue and b.typology.code == "rancongiciel" and b.provisional
     assert c.criticity == 3 and not c.provisional and not c.overdue and c.due_at is None  # qualified: nothing due
     html = response.content.decode()
-    assert reverse("declarations:detail", args=[world.decl_a.reference]) in html
+    assert reverse("incidents:detail", args=[world.decl_a.reference]) in html
     for text in ("En attente de la structure", "en pause", "En retard", "provisoire", "Île-de-France", "Grand Est"):
         assert text in html, text
     assert "Rançongiciel" in html

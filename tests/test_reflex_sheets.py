@@ -10,11 +10,11 @@ from django.apps import apps as django_apps
 from django.db import DatabaseError, IntegrityError, transaction
 from django.urls import reverse
 
-from acss.cases.content import INITIAL_NOTE, load_reflex_sheets, sheet_sources
-from acss.cases.models import ReflexSheet, ReflexSheetVersion
-from acss.cases.rendering import markdown_to_html, render_markdown
-from acss.cases.selectors import orientation_for_structure, reflex_sheets_for_categories
 from acss.core.models import AuditEvent, IncidentCategory
+from acss.reflexes.content import INITIAL_NOTE, load_reflex_sheets, sheet_sources
+from acss.reflexes.models import ReflexSheet, ReflexSheetVersion
+from acss.reflexes.rendering import markdown_to_html, render_markdown
+from acss.reflexes.selectors import orientation_for_structure, reflex_sheets_for_categories
 
 from .conftest import make_structure
 from .html_helpers import refusal_of
@@ -54,11 +54,11 @@ PERSONAS = [
 
 
 def detail_url(slug: str) -> str:
-    return reverse("cases:sheet_detail", args=[slug])
+    return reverse("reflexes:sheet_detail", args=[slug])
 
 
 def edit_url(slug: str) -> str:
-    return reverse("cases:sheet_edit", args=[slug])
+    return reverse("reflexes:sheet_edit", args=[slug])
 
 
 def headings(html: str) -> list[str]:
@@ -79,7 +79,7 @@ def test_each_shipped_sheet_renders_its_sections_publicly(client, slug):
     for section in SECTIONS:
         assert section in shown, f"{slug}: section {section!r} missing"
     assert "Version 1 du" in html
-    assert reverse("cases:sheet_versions", args=[slug]) in html
+    assert reverse("reflexes:sheet_versions", args=[slug]) in html
     # The first hour is a numbered list for the direction and another for IT.
     sheet_html = html.split('class="acss-sheet', 1)[1]
     body = sheet_html.split("Les premiers gestes", 1)[1].split("À ne pas faire", 1)[0]
@@ -174,10 +174,10 @@ def test_matching_prefetches_the_current_version_without_n_plus_1(django_assert_
 @pytest.mark.django_db
 def test_the_public_pages_answer_anonymously(client):
     for url in (
-        reverse("cases:sheet_list"),
+        reverse("reflexes:sheet_list"),
         detail_url("rancongiciel"),
-        reverse("cases:sheet_versions", args=["rancongiciel"]),
-        reverse("cases:sheet_version", args=["rancongiciel", 1]),
+        reverse("reflexes:sheet_versions", args=["rancongiciel"]),
+        reverse("reflexes:sheet_version", args=["rancongiciel", 1]),
     ):
         response = client.get(url)
         assert response.status_code == 200, url
@@ -186,7 +186,7 @@ def test_the_public_pages_answer_anonymously(client):
 
 @pytest.mark.django_db
 def test_the_list_groups_sheets_by_typology_and_orients_small_structures(client):
-    html = client.get(reverse("cases:sheet_list")).content.decode()
+    html = client.get(reverse("reflexes:sheet_list")).content.decode()
     for slug in EXPECTED_CATEGORIES:
         assert detail_url(slug) in html
     assert "Rançongiciel / cryptovirus" in html  # the typology table
@@ -196,7 +196,7 @@ def test_the_list_groups_sheets_by_typology_and_orients_small_structures(client)
 @pytest.mark.django_db
 def test_unknown_sheet_or_version_is_404(client):
     assert client.get(detail_url("pas-une-fiche")).status_code == 404
-    assert client.get(reverse("cases:sheet_version", args=["rancongiciel", 9])).status_code == 404
+    assert client.get(reverse("reflexes:sheet_version", args=["rancongiciel", 9])).status_code == 404
 
 
 def test_an_unpublished_sheet_is_hidden_except_from_acss(world):
@@ -214,10 +214,10 @@ def test_route_matrix(world, persona):
     """The rules given for tests/test_access_matrix.py."""
     client = world.client(persona)
     for url in (
-        reverse("cases:sheet_list"),
+        reverse("reflexes:sheet_list"),
         detail_url("rancongiciel"),
-        reverse("cases:sheet_versions", args=["rancongiciel"]),
-        reverse("cases:sheet_version", args=["rancongiciel", 1]),
+        reverse("reflexes:sheet_versions", args=["rancongiciel"]),
+        reverse("reflexes:sheet_version", args=["rancongiciel", 1]),
     ):
         assert client.get(url).status_code == 200, (persona, url)
     expected = {"anonymous": 302, "analyst": 200}.get(persona, 403)  # the sheet is readable: a 403 says why
@@ -256,12 +256,12 @@ def test_an_analyst_edit_creates_version_2_and_keeps_version_1(world):
     public = world.client("anonymous")
     current = unescape(public.get(detail_url(sheet.slug)).content.decode())
     assert "Version 2 du" in current and "Un geste ajouté par la cellule." in current
-    old = public.get(reverse("cases:sheet_version", args=[sheet.slug, 1]))
+    old = public.get(reverse("reflexes:sheet_version", args=[sheet.slug, 1]))
     assert old.status_code == 200
     old_html = unescape(old.content.decode())
     assert "ce n'est pas la version en vigueur" in old_html
     assert "Un geste ajouté par la cellule." not in old_html
-    history = unescape(public.get(reverse("cases:sheet_versions", args=[sheet.slug])).content.decode())
+    history = unescape(public.get(reverse("reflexes:sheet_versions", args=[sheet.slug])).content.decode())
     assert "Ajout d'un retour d'expérience" in history
     assert "analyste@acss.test" not in history  # authors are shown to ACSS only
 
@@ -406,13 +406,13 @@ def test_the_admin_lists_sheets_and_shows_versions_read_only(world):
     admin = world.client("admin")
     sheet = ReflexSheet.objects.get(slug="rancongiciel")
     version = sheet.versions.get()
-    assert admin.get(reverse("admin:cases_reflexsheet_changelist")).status_code == 200
-    page = admin.get(reverse("admin:cases_reflexsheet_change", args=[sheet.pk]))
+    assert admin.get(reverse("admin:reflexes_reflexsheet_changelist")).status_code == 200
+    page = admin.get(reverse("admin:reflexes_reflexsheet_change", args=[sheet.pk]))
     assert page.status_code == 200
     assert edit_url(sheet.slug) in page.content.decode()
-    url = reverse("admin:cases_reflexsheetversion_change", args=[version.pk])
+    url = reverse("admin:reflexes_reflexsheetversion_change", args=[version.pk])
     assert admin.get(url).status_code == 200
     assert admin.post(url, {"body": "réécrit", "change_note": "x"}).status_code == 403
-    assert admin.get(reverse("admin:cases_reflexsheetversion_add")).status_code == 403
+    assert admin.get(reverse("admin:reflexes_reflexsheetversion_add")).status_code == 403
     version.refresh_from_db()
     assert version.body != "réécrit"

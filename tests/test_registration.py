@@ -89,8 +89,8 @@ def test_registering_with_a_known_finess_gives_no_access(client, world):
     assert AccessRequest.objects.filter(user=intruder, structure=known, decided_at__isnull=True).exists()
     client.force_login(intruder)
     assert client.get(reverse("accounts:structure_detail", args=[known.pk])).status_code == 404
-    assert client.get(reverse("declarations:detail", args=[world.decl_a.reference])).status_code == 404
-    assert client.get(reverse("declarations:list")).context["page"].paginator.count == 0
+    assert client.get(reverse("incidents:detail", args=[world.decl_a.reference])).status_code == 404
+    assert client.get(reverse("incidents:list")).context["page"].paginator.count == 0
 
 
 def test_an_access_request_granted_by_acss_opens_access(client, world):
@@ -98,7 +98,7 @@ def test_an_access_request_granted_by_acss_opens_access(client, world):
     request = AccessRequest.objects.get(user__email="new@a.test")
     world.client("analyst").post(reverse("accounts:access_request_decide", args=[request.pk]), {"decision": "approve"})
     client.force_login(User.objects.get(email="new@a.test"))
-    assert client.get(reverse("declarations:detail", args=[world.decl_a.reference])).status_code == 200
+    assert client.get(reverse("incidents:detail", args=[world.decl_a.reference])).status_code == 200
 
 
 def test_registering_with_a_known_email_changes_nothing_and_tells_its_owner(

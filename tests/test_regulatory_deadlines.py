@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 
 from acss.accounts.models import Role
-from acss.cases.handling import case_open
 from acss.core.calendars import PARIS, calendar_elapsed, structure_calendar, zone_of
 from acss.core.models import Departement
-from acss.declarations.models import Declaration
-from acss.declarations.rules import aware_at, regulatory_deadlines
+from acss.incidents.models import Declaration
+from acss.incidents.rules import aware_at, regulatory_deadlines
+from acss.incidents.services.cases import case_open
 
 from .conftest import login, make_structure, make_user
 
@@ -73,7 +73,7 @@ def nis2_declaration(dep: str, *, aware: datetime = AWARE, **fields) -> tuple[De
 
 def page_clocks(client, declaration) -> dict[str, str]:
     """The regulatory clocks as the declaration page lists them: label → « dd/mm/yyyy hh:mm (heure de …) »."""
-    response = client.get(reverse("declarations:detail", args=[declaration.reference]))
+    response = client.get(reverse("incidents:detail", args=[declaration.reference]))
     assert response.status_code == 200
     section = unescape(response.content.decode()).split("Délais réglementaires", 1)[1].split("</ul>", 1)[0]
     items = re.findall(r"<li>(.*?) : (\d\d/\d\d/\d{4} \d\d:\d\d \(heure de .*?\))(?: <span|</li>)", section)

@@ -6,9 +6,9 @@ import pytest
 from django.core import mail
 
 from acss.accounts.models import Role
-from acss.declarations.models import Declaration, EscalationSuggestion, Notification
-from acss.declarations.routing import critical_reasons, routing_plan
-from acss.declarations.tasks import deliver_notification, route_declaration
+from acss.incidents.models import Declaration, EscalationSuggestion, Notification
+from acss.incidents.routing import critical_reasons, routing_plan
+from acss.incidents.tasks.notifications import deliver_notification, route_declaration
 
 from .conftest import make_structure, make_user
 from .intake_helpers import at_paris

@@ -13,21 +13,20 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from acss.cases import handling
-from acss.cases.models import Case, Message
-from acss.cases.tasks import (
+from acss.core.models import AuditEvent
+from acss.incidents.models import Case, Message, Notification, NotificationKind, NotificationState
+from acss.incidents.services import cases as handling
+from acss.incidents.tasks.reminders import (
     remind_overdue_qualifications,
     remind_unanswered_questions,
     retry_pending_notifications,
 )
-from acss.core.models import AuditEvent
-from acss.declarations.models import Notification, NotificationKind, NotificationState
 
 SCHEDULED = {
-    "acss.cases.tasks.remind_overdue_qualifications",
-    "acss.cases.tasks.remind_unanswered_questions",
-    "acss.cases.tasks.retry_pending_notifications",
-    "acss.declarations.tasks.escalate_oncall_alerts",
+    "acss.incidents.tasks.reminders.remind_overdue_qualifications",
+    "acss.incidents.tasks.reminders.remind_unanswered_questions",
+    "acss.incidents.tasks.reminders.retry_pending_notifications",
+    "acss.incidents.tasks.notifications.escalate_oncall_alerts",
     "acss.veille.tasks.veille_import_sources",
 }
 

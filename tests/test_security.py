@@ -64,7 +64,7 @@ def test_usual_security_headers(client, db):
 
 
 def test_pages_behind_login_are_never_cached(world):
-    response = world.client("declarant_a").get(reverse("declarations:list"))
+    response = world.client("declarant_a").get(reverse("incidents:list"))
     assert "no-store" in response["Cache-Control"]
 
 

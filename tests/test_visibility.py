@@ -2,11 +2,11 @@
 
 from django.urls import reverse
 
-from acss.declarations.selectors import declaration_list_visible
+from acss.incidents.selectors.declarations import declaration_list_visible
 
 
 def references(world, persona: str) -> set[str]:
-    page = world.client(persona).get(reverse("declarations:list"))
+    page = world.client(persona).get(reverse("incidents:list"))
     assert page.status_code == 200
     shown = {d.reference for d in page.context["page"].object_list}
     api = world.api(persona).get(reverse("api:declaration_list")).json()["results"]

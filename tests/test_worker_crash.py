@@ -16,8 +16,8 @@ import pytest
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from acss.declarations.models import Declaration, Notification, NotificationState
-from acss.declarations.tasks import reclaim_expired_leases
+from acss.incidents.models import Declaration, Notification, NotificationState
+from acss.incidents.tasks.notifications import reclaim_expired_leases
 
 from .intake_helpers import api_payload
 from .support.processes import Processes, process_env, read_mails, shared_database_url, wait_for

@@ -64,6 +64,13 @@ class AuditOrigin:
         return cls(ip_address=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:300])
 
 
+def object_type_of(model: type[models.Model] | models.Model) -> str:
+    """The name the audit trail gives a model's rows: ``app_label.model``, unless the model keeps the name its
+    rows were first recorded under (a class attribute ``audit_type``). Events are never rewritten (the chain
+    would break), so a model that moves to another application keeps its name and its past events."""
+    return getattr(model, "audit_type", "") or model._meta.label_lower
+
+
 def audit_record(
     *,
     actor: Any = None,
@@ -80,7 +87,7 @@ def audit_record(
     Where it came from: ``origin`` (what a service is handed), or the ``request`` (a view recording a read)."""
     origin = origin or AuditOrigin.of(request) or AuditOrigin()
     if obj is not None:
-        object_type = object_type or obj._meta.label_lower
+        object_type = object_type or object_type_of(obj)
         object_id = object_id or obj.pk
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None

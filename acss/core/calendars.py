@@ -339,7 +339,7 @@ def nis2_deadlines(aware_at: datetime, notified_at: datetime | None = None, *, t
     calendar month on ``tz``'s wall clock, the structure's (:func:`zone_of`), the day clamped at the month's
     end (31 January → 28 or 29 February). ``tz`` has no default: the same instant gives another final report
     on another clock. Results are expressed in ``tz``. For a declaration, read
-    ``acss.declarations.rules.regulatory_deadlines``.
+    ``acss.incidents.rules.regulatory_deadlines``.
     """
     _require_aware(aware_at, "aware_at")
     return {

@@ -2,7 +2,7 @@
 
 django-tasks-db marks a task RUNNING when a worker claims it and never looks at it again: a worker killed in
 the middle (SIGKILL, out of memory, a machine lost) leaves it RUNNING for good. ``reclaim_expired_tasks``
-(run by the scheduler, ``acss.declarations.tasks.reclaim_expired_leases``) puts a task RUNNING for longer than
+(run by the scheduler, ``acss.incidents.tasks.notifications.reclaim_expired_leases``) puts a task RUNNING for longer than
 its lease back to READY — the same row, so its id, arguments, queue and priority stay, and ``worker_ids``
 keeps the history of every worker that claimed it. A task claimed ``ACSS_TASK_MAX_CLAIMS`` times without
 finishing is marked FAILED instead (``LeaseExpired``), so that a task that kills its worker every time does not

@@ -7,9 +7,8 @@ and reads through that application's selectors. A new application adds its provi
 from __future__ import annotations
 
 from acss.accounts.panels import memberships_panel, pending_registrations_shortcut
-from acss.cases.panels import assigned_cases_panel, questions_panel
 from acss.core.panels import Panel, PanelProvider, Shortcut, ShortcutProvider
-from acss.declarations.panels import declarations_shortcut
+from acss.incidents.panels import assigned_cases_panel, declarations_shortcut, questions_panel
 
 PANELS: tuple[PanelProvider, ...] = (
     questions_panel,  # people of a structure: the questions awaiting their answer

@@ -20,7 +20,7 @@ from acss.accounts.selectors import actor_for
 class NavLink:
     label: str
     url: str
-    views: frozenset[str] = frozenset()  # view names ("declarations:list") that make this link current
+    views: frozenset[str] = frozenset()  # view names ("incidents:list") that make this link current
     namespaces: frozenset[str] = frozenset()  # else: any view of these namespaces
     current: bool = False
     is_menu = False
@@ -57,24 +57,24 @@ def navigation_items(user) -> list[NavItem]:
                     _("Déclarer"),
                     "declarer",
                     (
-                        _link(_("Envoyer une première alerte"), "declarations:quick_alert"),
+                        _link(_("Envoyer une première alerte"), "incidents:quick_alert"),
                         _link(
                             _("Déclarer un incident"),
-                            "declarations:start",
-                            also=("declarations:draft_new", "declarations:draft_step"),
+                            "incidents:start",
+                            also=("incidents:draft_new", "incidents:draft_step"),
                         ),
                     ),
                 )
             )
-        items.append(_link(_("Déclarations"), "declarations:list", namespaces=("declarations", "handling")))
+        items.append(_link(_("Déclarations"), "incidents:list", namespaces=("incidents",)))
         if actor.is_acss:
             items.append(
                 NavMenu(
                     _("Cellule ACSS"),
                     "cellule",
                     (
-                        _link(_("File des dossiers"), "cases:queue"),
-                        _link(_("Tableau régional"), "cases:ars_board"),
+                        _link(_("File des dossiers"), "incidents:queue"),
+                        _link(_("Tableau régional"), "incidents:ars_board"),
                         _link(_("Veille"), "veille:list", namespaces=("veille",)),
                         _link(
                             _("Inscriptions à vérifier"),
@@ -85,12 +85,12 @@ def navigation_items(user) -> list[NavItem]:
                 )
             )
         elif actor.ars_region_codes:
-            items.append(_link(_("Tableau régional"), "cases:ars_board"))
+            items.append(_link(_("Tableau régional"), "incidents:ars_board"))
     items.append(
         _link(
             _("Fiches réflexes"),
-            "cases:sheet_list",
-            also=("cases:sheet_detail", "cases:sheet_versions", "cases:sheet_version", "cases:sheet_edit"),
+            "reflexes:sheet_list",
+            also=("reflexes:sheet_detail", "reflexes:sheet_versions", "reflexes:sheet_version", "reflexes:sheet_edit"),
         )
     )
     items.append(_link(_("Contact et urgence"), "core:contact"))

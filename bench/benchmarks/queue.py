@@ -36,9 +36,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from acss.portal.demo import load_demo
 from acss.accounts.models import Structure, User
-from acss.cases.models import Case, CaseState, OPEN_STATES
+from acss.incidents.models import Case, CaseState, OPEN_STATES
 from acss.core.models import IncidentCategory
-from acss.declarations.models import Declaration
+from acss.incidents.models import Declaration
 
 TOTAL, SESSIONS = {total}, {sessions}
 load_demo()
@@ -101,7 +101,7 @@ for _ in range(SESSIONS):
     keys.append(session.session_key)
 print(Case.objects.count(), *keys)
 """
-COUNT = "from acss.cases.models import Case; print(Case.objects.count())"
+COUNT = "from acss.incidents.models import Case; print(Case.objects.count())"
 
 
 def _pg_names(ctx: BenchContext) -> tuple[str, str]:

@@ -27,7 +27,7 @@ user = User.objects.get(email="directeur@chu-paris.demo.example.fr")
 print(Token.objects.get_or_create(user=user)[0].key, user.memberships.get().organisation.structure.finess_et)
 """
 _STATE: dict[str, str] = {}  # the demo declarant's token and FINESS, written by prepare()
-COUNT = "from acss.declarations.models import Declaration; print(Declaration.objects.filter(channel='api').count())"
+COUNT = "from acss.incidents.models import Declaration; print(Declaration.objects.filter(channel='api').count())"
 
 
 def _pg_names(ctx: BenchContext) -> tuple[str, str]:

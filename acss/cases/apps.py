@@ -1,7 +1,0 @@
-from django.apps import AppConfig
-
-
-class CasesConfig(AppConfig):
-    name = "acss.cases"
-    label = "cases"
-    verbose_name = "Traitement des incidents"

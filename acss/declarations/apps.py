@@ -1,7 +1,0 @@
-from django.apps import AppConfig
-
-
-class DeclarationsConfig(AppConfig):
-    name = "acss.declarations"
-    label = "declarations"
-    verbose_name = "Déclarations"

@@ -1,0 +1,153 @@
+"""Every read of a declaration goes through here (what a person may do to one is ``access.py``).
+
+A structure sees its own; an ARS agent its region's (by the site's département); an authority
+what was escalated to it (the FSSI, informed of everything, sees all); ACSS sees everything.
+Anything else is a 404, indistinguishable from a declaration that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils.crypto import constant_time_compare
+
+from acss.accounts.selectors import actor_for
+from acss.incidents.models import Declaration, DeclarationDraft, Escalation, Notification, NotificationKind
+from acss.incidents.oncall import ack_token
+
+
+def declaration_visibility_filter(*, user) -> Q | None:
+    """The Q that restricts declarations to what ``user`` may see; None means everything."""
+    actor = actor_for(user)
+    if actor.sees_all_declarations:
+        return None
+    q = Q(pk__in=[])
+    if actor.structure_ids:
+        q |= Q(structure_id__in=actor.structure_ids)
+    if actor.ars_region_codes:
+        q |= Q(structure__departement__region_id__in=actor.ars_region_codes)
+    if actor.authority_ids:
+        q |= Q(Exists(Escalation.objects.filter(declaration=OuterRef("pk"), authority_id__in=actor.authority_ids)))
+    return q
+
+
+def declaration_list_visible(*, user) -> QuerySet[Declaration]:
+    qs = Declaration.objects.select_related("structure", "structure__departement")
+    q = declaration_visibility_filter(user=user)
+    return qs if q is None else qs.filter(q)
+
+
+def declaration_get_visible(*, user, reference: str) -> Declaration:
+    try:
+        return declaration_list_visible(user=user).get(reference=reference)
+    except Declaration.DoesNotExist:
+        raise Http404("declaration not found") from None
+
+
+def structures_for_declaring(*, user) -> QuerySet:
+    """Structures a person may declare for: their own; on behalf, ACSS any verified one, an ARS its region's."""
+    from acss.accounts.models import Structure, VerificationStatus
+
+    actor = actor_for(user)
+    verified = Structure.objects.filter(verification=VerificationStatus.VERIFIED).select_related(
+        "departement", "structure_type"
+    )
+    if actor.is_acss:
+        return verified.order_by("name")
+    q = Q(pk__in=actor.structure_ids)
+    if actor.ars_region_codes:
+        q |= Q(departement__region_id__in=actor.ars_region_codes)
+    return verified.filter(q).order_by("name")
+
+
+def declaring_on_behalf(*, user, structure) -> bool:
+    """True when the person records for a structure they do not belong to (ACSS or ARS staff)."""
+    return structure.pk not in actor_for(user).structure_ids
+
+
+def draft_get_for_user(*, user, key) -> DeclarationDraft:
+    try:
+        return DeclarationDraft.objects.select_related("structure", "completes").get(
+            key=key, owner=user, submitted__isnull=True
+        )
+    except (DeclarationDraft.DoesNotExist, ValueError, ValidationError):
+        raise Http404("draft not found") from None
+
+
+def draft_list_for_user(*, user) -> QuerySet:
+    return DeclarationDraft.objects.filter(owner=user, submitted__isnull=True).select_related("structure", "completes")
+
+
+def attachment_get_visible(*, user, reference: str, pk: int):
+    from acss.incidents.models import Attachment
+
+    declaration = declaration_get_visible(user=user, reference=reference)
+    try:
+        return declaration, Attachment.objects.get(pk=pk, declaration=declaration)
+    except Attachment.DoesNotExist:
+        raise Http404("attachment not found") from None
+
+
+def declaration_with_state(qs: QuerySet[Declaration]) -> QuerySet[Declaration]:
+    """Annotate ``current_situation``: the latest situation update, else what the declaration said."""
+    from django.db.models import Case, CharField, Subquery, Value, When
+    from django.db.models.functions import Coalesce, NullIf
+
+    from acss.incidents.models import SituationUpdate
+
+    latest = SituationUpdate.objects.filter(declaration=OuterRef("pk")).order_by("-effective_at", "-id")
+    declared = Case(
+        When(~Q(functioning=""), then="functioning"),
+        default=NullIf("alert_care_impact", Value("")),
+        output_field=CharField(),
+    )
+    return qs.annotate(current_situation=Coalesce(Subquery(latest.values("situation")[:1]), declared))
+
+
+def draft_get_submitted(*, user, key) -> DeclarationDraft | None:
+    """This person's draft under ``key`` if it was already sent (a double click or a retry), else None."""
+    return DeclarationDraft.objects.filter(key=key, owner=user, submitted__isnull=False).first()
+
+
+# On-call alerts (the acknowledgement link is in ``oncall``)
+# --------------------------------------------------------------------------------------------------
+
+
+def oncall_alert_get_for_token(*, pk: int, token: str) -> Notification | None:
+    """The on-call alert this link acknowledges, or None (a wrong token is the same as a missing alert)."""
+    alert = (
+        Notification.objects.select_related("declaration__structure", "organisation", "acknowledged_by")
+        .filter(pk=pk, kind=NotificationKind.ONCALL, original__isnull=True)
+        .first()
+    )
+    if alert is None:
+        return None
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    # Every secret is tried, so that the time taken does not say which one matched.
+    matches = [constant_time_compare(token, ack_token(alert, secret=secret)) for secret in secrets]
+    return alert if any(matches) else None
+
+
+@dataclass
+class OncallAlertView:
+    alert: Notification
+    steps: list[Notification]  # reminder, deputy (those that exist)
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.alert.acknowledged_at is not None
+
+
+def oncall_alert_list_for_declaration(*, declaration: Declaration) -> list[OncallAlertView]:
+    """The declaration's on-call alerts with their reminders, for the cell (two queries)."""
+    alerts = (
+        Notification.objects.filter(declaration=declaration, kind=NotificationKind.ONCALL, original__isnull=True)
+        .select_related("organisation", "acknowledged_by")
+        .prefetch_related(Prefetch("escalations", queryset=Notification.objects.order_by("step")))
+        .order_by("created_at", "pk")
+    )
+    return [OncallAlertView(alert=a, steps=list(a.escalations.all())) for a in alerts]
