@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from acss.accounts.selectors import Actor, actor_for
 from acss.cases.models import Case, CaseState
 from acss.cases.rules import TRANSITIONS
-from acss.core.audit import audit_record
+from acss.core.audit import AuditOrigin, audit_record
 from acss.core.finess import FINESS_RE
 from acss.core.forbidden import Forbidden
 
@@ -147,7 +147,7 @@ def record_viewed(request, declaration: Declaration, *, via: str | None = None) 
             actor=request.user,
             action="declaration.viewed",
             obj=declaration,
-            request=request,
+            origin=AuditOrigin.of(request),
             data={"via": via} if via else None,
         )
 
