@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -447,8 +447,9 @@ def situation_update_add(
 
 
 def draft_check_owner(*, draft: DeclarationDraft, by: User) -> None:
+    """Another person's draft is not readable: a 404, like a missing one."""
     if draft.owner_id != by.pk:
-        raise PermissionDenied
+        raise Http404("draft not found")
 
 
 @transaction.atomic
