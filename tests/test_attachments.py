@@ -216,9 +216,12 @@ def test_the_draft_services_treat_another_persons_draft_as_missing(world):
         services.draft_step_save(draft=draft, by=other, step=1, raw={"title": "Autre"})
     with pytest.raises(Http404):
         services.draft_delete(draft=draft, by=other)
+    with pytest.raises(Http404):
+        services.attachment_store(upload=SimpleUploadedFile("note.txt", b"texte"), by=other, draft=draft)
     draft.refresh_from_db()
     assert draft.data == {"title": "Panne"}
-    assert not AuditEvent.objects.filter(action__in=["draft.saved", "draft.deleted"]).exists()
+    assert not draft.attachments.exists()
+    assert not AuditEvent.objects.filter(action__in=["draft.saved", "draft.deleted", "attachment.stored"]).exists()
 
 
 @pytest.mark.parametrize("transport", ["page", "api"])

@@ -326,6 +326,8 @@ def attachment_store(
 ) -> Attachment:
     """Check a file on its content and store it under a random name outside the web root, with its row: if the
     transaction does not commit, the file is removed again (``atomic_with_files``)."""
+    if draft is not None:
+        draft_check_owner(draft=draft, by=by)
     checked = upload_check(upload)
     attachment = Attachment(
         declaration=declaration,
