@@ -528,14 +528,14 @@ ONCALL_ACKNOWLEDGED = "oncall.acknowledged"
 @transaction.atomic
 def oncall_acknowledge(
     *, alert: Notification, name: str, by: User | None = None, origin: AuditOrigin | None = None
-) -> Notification:
+) -> Written[Notification]:
     """Record who took the alert; the reminders not yet sent are cancelled. A second call changes nothing.
 
-    Returns the alert as recorded (``acknowledged_at`` tells when, and by whom, if someone was first).
+    Returns the alert as recorded, and whether this call acknowledged it (False: someone was first).
     """
     alert = Notification.objects.select_for_update().get(pk=alert.pk)
     if alert.acknowledged_at is not None:
-        return alert
+        return Written(alert, created=False)
     by = by if by is not None and by.is_authenticated else None
     name = (name or "").strip()[:200] or (by.display_name if by is not None else "")
     now = timezone.now()
@@ -561,4 +561,4 @@ def oncall_acknowledge(
             "cancelled": cancelled,
         },
     )
-    return alert
+    return Written(alert, created=True)
