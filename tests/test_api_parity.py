@@ -245,6 +245,24 @@ def test_a_completion_is_for_those_who_may_write_on_the_declaration(world):
     assert declaration.is_quick_alert_pending
 
 
+def test_completing_another_hospitals_alert_is_a_404_that_changes_nothing(world):
+    """The declarant of B, naming its own structure (one it acts for), cannot read A's alert: a 404, as for a
+    missing one, never a field error that would tell the alert exists; nothing is written."""
+    declaration = quick_alert(world)
+    response = world.api("declarant_b").post(
+        reverse("api:completion", args=[declaration.reference]),
+        api_payload(world.structure_b),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="b-1",
+    )
+    assert response.status_code == 404
+    assert "errors" not in response.json()
+    declaration.refresh_from_db()
+    assert declaration.is_quick_alert_pending and declaration.title == ""
+    assert audited(declaration, "declaration.completed") == 0
+    assert not KeyedAction.objects.filter(idempotency_key__endswith=":b-1").exists()
+
+
 def test_twin_completions_racing_give_one_completion(world, concurrent_commit):
     declaration = quick_alert(world)
     api = world.api("declarant_a")

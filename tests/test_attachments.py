@@ -204,6 +204,26 @@ def test_another_person_cannot_delete_a_draft(world):
     assert not AuditEvent.objects.filter(action="draft.deleted").exists()
 
 
+def test_the_draft_services_treat_another_persons_draft_as_missing(world):
+    """A draft is read by its author only: the services answer another person with a 404, not a 403."""
+    from django.http import Http404
+
+    from acss.incidents.services import declarations as services
+
+    draft = services.draft_create(by=world.personas["declarant_a"], data={"title": "Panne"})
+    other = world.personas["declarant_b"]
+    with pytest.raises(Http404):
+        services.draft_step_save(draft=draft, by=other, step=1, raw={"title": "Autre"})
+    with pytest.raises(Http404):
+        services.draft_delete(draft=draft, by=other)
+    with pytest.raises(Http404):
+        services.attachment_store(upload=SimpleUploadedFile("note.txt", b"texte"), by=other, draft=draft)
+    draft.refresh_from_db()
+    assert draft.data == {"title": "Panne"}
+    assert not draft.attachments.exists()
+    assert not AuditEvent.objects.filter(action__in=["draft.saved", "draft.deleted", "attachment.stored"]).exists()
+
+
 @pytest.mark.parametrize("transport", ["page", "api"])
 def test_a_refused_file_is_answered_on_the_files_field_by_either(world, settings, transport):
     """The service's refusal names the file on the « files » field: the page's form, the API's 400."""

@@ -207,6 +207,26 @@ def test_a_post_acknowledges_once_with_an_audit_event(world, alerts):
     assert event.data["name"] == "Camille Garde" and event.data["on_call"] == "astreinte-ars11@ars.example.fr"
 
 
+def test_a_late_acknowledgement_says_someone_was_first(world, alerts, monkeypatch):
+    """Two on-call people on the same page: the second POST learns from the service that nothing was recorded."""
+    from acss.incidents.models import Notification
+    from acss.incidents.views import oncall as views_oncall
+
+    alert = alerts["astreinte-ars11@ars.example.fr"]
+    stale = Notification.objects.get(pk=alert.pk)  # read before the first acknowledgement, as the twin page did
+    assert Client().post(ack_path(alert), {"name": "Camille Garde"}).status_code == 302
+    fresh = views_oncall.oncall_alert_get_for_token
+    reads = iter([stale])  # the late POST reads the stale alert; the page it is sent back to reads it again
+    monkeypatch.setattr(views_oncall, "oncall_alert_get_for_token", lambda **kw: next(reads, None) or fresh(**kw))
+    late = Client().post(ack_path(alert), {"name": "Quelqu'un d'autre"}, follow=True).content.decode()
+    assert "Accusé de réception enregistré" not in late
+    assert "Quelqu&#x27;un a déjà accusé réception de cette alerte" in late
+    assert "Accusé de réception par Camille Garde" in late
+    alert.refresh_from_db()
+    assert alert.acknowledged_by_name == "Camille Garde"
+    assert AuditEvent.objects.filter(action="oncall.acknowledged").count() == 1
+
+
 def test_a_logged_in_person_acknowledges_under_their_own_name(world, alerts):
     alert = alerts["astreinte@acss.example.fr"]
     client = world.client("analyst")

@@ -59,6 +59,19 @@ def test_acss_verifies_it_then_access_opens(client, world):
     assert client.get(reverse("accounts:structure_detail", args=[structure.pk])).status_code == 200
 
 
+def test_registering_and_verifying_record_where_they_came_from(client, world):
+    """The page hands the service an ``AuditOrigin``, never the request: the events keep address and user agent."""
+    client.post(reverse("accounts:register"), form(), REMOTE_ADDR="198.51.100.9", HTTP_USER_AGENT="Navigateur")
+    structure = Structure.objects.get(finess_et="2B0000025")
+    world.client("analyst").post(
+        reverse("accounts:structure_decide", args=[structure.pk]), {"decision": "approve"}, REMOTE_ADDR="192.0.2.8"
+    )
+    registered = AuditEvent.objects.get(action="structure.registered")
+    verified = AuditEvent.objects.get(action="structure.verified")
+    assert (registered.ip_address, registered.user_agent) == ("198.51.100.9", "Navigateur")
+    assert verified.ip_address == "192.0.2.8"
+
+
 def test_only_acss_may_verify(world):
     pending = Structure.objects.create(
         kind="structure",

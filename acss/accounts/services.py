@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from acss.core.audit import audit_record
+from acss.core.audit import AuditOrigin, audit_record
+from acss.core.errors import Conflict, Refusal
 from acss.core.french import de_organisation, organisation_avec_article
 from acss.core.models import Departement, StructureType
 from acss.core.tasks import send_mail_on_commit
@@ -69,7 +70,7 @@ def structure_register(
     phone: str,
     email: str,
     password: str,
-    request=None,
+    origin: AuditOrigin | None = None,
 ) -> str:
     """Register a new structure and its first manager, both waiting for ACSS's verification.
 
@@ -91,7 +92,7 @@ def structure_register(
             action="registration.email_known",
             object_type="accounts.user",
             object_id=email,
-            request=request,
+            origin=origin,
             data={"finess_et": finess_et},
         )
         return "email_known"
@@ -106,7 +107,7 @@ def structure_register(
             actor=user,
             action="registration.access_requested",
             obj=access,
-            request=request,
+            origin=origin,
             data={"finess_et": finess_et},
         )
         outcome = "access_requested"
@@ -131,7 +132,7 @@ def structure_register(
             actor=user,
             action="structure.registered",
             obj=structure,
-            request=request,
+            origin=origin,
             data={"finess_ej": finess_ej, "finess_et": finess_et, "warnings": finess_warnings},
         )
         outcome = "registered"
@@ -160,14 +161,14 @@ def structure_register(
 
 
 @transaction.atomic
-def structure_verify(*, structure: Structure, by: User, approve: bool, request=None) -> Structure:
+def structure_verify(*, structure: Structure, by: User, approve: bool, origin: AuditOrigin | None = None) -> Structure:
     structure = Structure.objects.select_for_update().get(pk=structure.pk)
     structure.verification = VerificationStatus.VERIFIED if approve else VerificationStatus.REJECTED
     structure.verified_at = timezone.now()
     structure.verified_by = by
     structure.save(update_fields=["verification", "verified_at", "verified_by"])
     audit_record(
-        actor=by, action="structure.verified" if approve else "structure.rejected", obj=structure, request=request
+        actor=by, action="structure.verified" if approve else "structure.rejected", obj=structure, origin=origin
     )
     managers = list(
         structure.memberships.filter(role=Role.MANAGER, status=MembershipStatus.ACTIVE).values_list(
@@ -195,7 +196,9 @@ def structure_verify(*, structure: Structure, by: User, approve: bool, request=N
 
 
 @transaction.atomic
-def access_request_decide(*, access_request: AccessRequest, by: User, approve: bool, request=None) -> None:
+def access_request_decide(
+    *, access_request: AccessRequest, by: User, approve: bool, origin: AuditOrigin | None = None
+) -> None:
     access_request = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
     if access_request.decided_at:
         return
@@ -206,11 +209,13 @@ def access_request_decide(*, access_request: AccessRequest, by: User, approve: b
         Membership.objects.get_or_create(
             user=access_request.user, organisation=access_request.structure, defaults={"role": Role.DECLARANT}
         )
-    audit_record(actor=by, action=f"access_request.{access_request.decision}", obj=access_request, request=request)
+    audit_record(actor=by, action=f"access_request.{access_request.decision}", obj=access_request, origin=origin)
 
 
 @transaction.atomic
-def invitation_create(*, structure: Structure, email: str, role: str, by: User, request=None) -> str:
+def invitation_create(
+    *, structure: Structure, email: str, role: str, by: User, origin: AuditOrigin | None = None
+) -> str:
     """Invite a person to act for the structure; returns the single-use token (sent by e-mail only)."""
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
@@ -225,7 +230,7 @@ def invitation_create(*, structure: Structure, email: str, role: str, by: User, 
         actor=by,
         action="invitation.created",
         obj=invitation,
-        request=request,
+        origin=origin,
         data={"email": invitation.email, "role": role, "structure": structure.pk},
     )
     send_mail_on_commit(
@@ -255,18 +260,19 @@ def invitation_get_valid(*, token: str) -> Invitation | None:
 def invitation_accept(
     *,
     invitation: Invitation,
-    user: User | None = None,
+    by: User | None = None,
     first_name: str = "",
     last_name: str = "",
     job_title: str = "",
     phone: str = "",
     password: str = "",
-    request=None,
+    origin: AuditOrigin | None = None,
 ) -> User:
-    """Accept an invitation: as the logged-in person whose address was invited, or by creating the account."""
+    """Accept an invitation: as the logged-in person ``by`` whose address was invited, or by creating the account."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at:
-        raise ValueError("invitation already used")
+        raise Conflict(_("Cette invitation a déjà été utilisée."), code="invitation_used")
+    user = by
     if user is None:
         user = User.objects.create_user(
             email=invitation.email,
@@ -277,7 +283,7 @@ def invitation_accept(
             phone=phone,
         )
     elif user.email != invitation.email:
-        raise PermissionError("invitation addressed to another person")
+        raise Refusal(_("Cette invitation est adressée à une autre personne."), code="invitation_other_person")
     Membership.objects.update_or_create(
         user=user,
         organisation=invitation.structure,
@@ -287,5 +293,5 @@ def invitation_accept(
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     actor_forget(user)
-    audit_record(actor=user, action="invitation.accepted", obj=invitation, request=request)
+    audit_record(actor=user, action="invitation.accepted", obj=invitation, origin=origin)
     return user

@@ -20,8 +20,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from acss.core.audit import audit_record
+from acss.core.audit import AuditOrigin, audit_record
 from acss.core.calendars import cell_calendar, structure_calendar
+from acss.core.errors import Refusal
 
 from . import services
 from .forms import (
@@ -66,7 +67,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit_record(actor=form.get_user(), action="auth.login", request=self.request)
+        audit_record(actor=form.get_user(), action="auth.login", origin=AuditOrigin.of(self.request))
         return response
 
 
@@ -75,7 +76,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     from django.contrib.auth import logout
 
     if request.user.is_authenticated:
-        audit_record(actor=request.user, action="auth.logout", request=request)
+        audit_record(actor=request.user, action="auth.logout", origin=AuditOrigin.of(request))
     logout(request)
     messages.info(request, _("Vous êtes déconnecté."))
     return redirect("portal:home")
@@ -93,10 +94,10 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
             allowed, _info = device.verify_is_allowed()
             if allowed and device.verify_token(form.cleaned_data["token"]):
                 otp_login(request, device)
-                audit_record(actor=request.user, action="auth.second_factor", request=request)
+                audit_record(actor=request.user, action="auth.second_factor", origin=AuditOrigin.of(request))
                 return redirect(_safe_next(request))
         form.add_error("token", _("Code incorrect ou expiré. Après plusieurs erreurs, patientez avant de réessayer."))
-        audit_record(actor=request.user, action="auth.second_factor_failed", request=request)
+        audit_record(actor=request.user, action="auth.second_factor_failed", origin=AuditOrigin.of(request))
     return render(
         request,
         "accounts/otp_verify.html",
@@ -126,7 +127,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
-            audit_record(actor=request.user, action="auth.second_factor_enrolled", request=request)
+            audit_record(actor=request.user, action="auth.second_factor_enrolled", origin=AuditOrigin.of(request))
             messages.success(request, _("Votre second facteur est activé."))
             return redirect(_safe_next(request))
         form.add_error("token", _("Code incorrect : vérifiez l'heure de votre téléphone et saisissez le code affiché."))
@@ -170,7 +171,7 @@ def register(request: HttpRequest) -> HttpResponse:
             phone=data["phone"],
             email=data["email"],
             password=data["password1"],
-            request=request,
+            origin=AuditOrigin.of(request),
         )
         request.session["registration_warnings"] = form.finess_warnings
         return redirect("accounts:register_done")
@@ -223,7 +224,7 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
             email=form.cleaned_data["email"],
             role=form.cleaned_data["role"],
             by=request.user,
-            request=request,
+            origin=AuditOrigin.of(request),
         )
         messages.success(request, _("Invitation envoyée à %(email)s.") % {"email": form.cleaned_data["email"]})
         return redirect("accounts:structure_detail", pk=structure.pk)
@@ -257,16 +258,20 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     form = None if user else InvitationAcceptForm(request.POST or None)
     if request.method == "POST" and (form is None or form.is_valid()):
         data = form.cleaned_data if form else {}
-        person = services.invitation_accept(
-            invitation=invitation,
-            user=user,
-            first_name=data.get("first_name", ""),
-            last_name=data.get("last_name", ""),
-            job_title=data.get("job_title", ""),
-            phone=data.get("phone", ""),
-            password=data.get("password1", ""),
-            request=request,
-        )
+        try:
+            person = services.invitation_accept(
+                invitation=invitation,
+                by=user,
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+                job_title=data.get("job_title", ""),
+                phone=data.get("phone", ""),
+                password=data.get("password1", ""),
+                origin=AuditOrigin.of(request),
+            )
+        except Refusal as refusal:
+            messages.error(request, refusal.message)
+            return redirect("portal:home")
         if user is None:
             auth_login(request, person, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
@@ -304,7 +309,7 @@ def pending_structures(request: HttpRequest) -> HttpResponse:
 def structure_decide(request: HttpRequest, pk: int) -> HttpResponse:
     structure = structure_get_pending_to_decide(user=request.user, pk=pk)
     approve = request.POST.get("decision") == "approve"
-    services.structure_verify(structure=structure, by=request.user, approve=approve, request=request)
+    services.structure_verify(structure=structure, by=request.user, approve=approve, origin=AuditOrigin.of(request))
     messages.success(request, _("Décision enregistrée pour %(name)s.") % {"name": structure.name})
     return redirect("accounts:pending_structures")
 
@@ -319,7 +324,7 @@ def access_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
         access_request=access_request,
         by=request.user,
         approve=request.POST.get("decision") == "approve",
-        request=request,
+        origin=AuditOrigin.of(request),
     )
     messages.success(request, _("Décision enregistrée."))
     return redirect("accounts:pending_structures")

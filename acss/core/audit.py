@@ -78,14 +78,14 @@ def audit_record(
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str | int = "",
-    request: HttpRequest | None = None,
     origin: AuditOrigin | None = None,
     data: dict | None = None,
 ) -> AuditEvent:
     """Append one event. Call it inside the service's transaction: it commits or rolls back with it.
 
-    Where it came from: ``origin`` (what a service is handed), or the ``request`` (a view recording a read)."""
-    origin = origin or AuditOrigin.of(request) or AuditOrigin()
+    Where it came from: ``origin``, what a service is handed (a view recording a read builds it with
+    ``AuditOrigin.of(request)``)."""
+    origin = origin or AuditOrigin()
     if obj is not None:
         object_type = object_type or object_type_of(obj)
         object_id = object_id or obj.pk

@@ -32,7 +32,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from acss.accounts.selectors import Actor, actor_for
-from acss.core.audit import audit_record
+from acss.core.audit import AuditOrigin, audit_record
 from acss.core.finess import FINESS_RE
 from acss.core.forbidden import Forbidden
 from acss.incidents.models import Case, CaseState, Declaration
@@ -145,7 +145,7 @@ def record_viewed(request, declaration: Declaration, *, via: str | None = None) 
             actor=request.user,
             action="declaration.viewed",
             obj=declaration,
-            request=request,
+            origin=AuditOrigin.of(request),
             data={"via": via} if via else None,
         )
 

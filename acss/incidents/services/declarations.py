@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -325,6 +325,8 @@ def attachment_store(
 ) -> Attachment:
     """Check a file on its content and store it under a random name outside the web root, with its row: if the
     transaction does not commit, the file is removed again (``atomic_with_files``)."""
+    if draft is not None:
+        draft_check_owner(draft=draft, by=by)
     checked = upload_check(upload)
     attachment = Attachment(
         declaration=declaration,
@@ -446,8 +448,9 @@ def situation_update_add(
 
 
 def draft_check_owner(*, draft: DeclarationDraft, by: User) -> None:
+    """Another person's draft is not readable: a 404, like a missing one."""
     if draft.owner_id != by.pk:
-        raise PermissionDenied
+        raise Http404("draft not found")
 
 
 @transaction.atomic
@@ -524,14 +527,14 @@ ONCALL_ACKNOWLEDGED = "oncall.acknowledged"
 @transaction.atomic
 def oncall_acknowledge(
     *, alert: Notification, name: str, by: User | None = None, origin: AuditOrigin | None = None
-) -> Notification:
+) -> Written[Notification]:
     """Record who took the alert; the reminders not yet sent are cancelled. A second call changes nothing.
 
-    Returns the alert as recorded (``acknowledged_at`` tells when, and by whom, if someone was first).
+    Returns the alert as recorded, and whether this call acknowledged it (False: someone was first).
     """
     alert = Notification.objects.select_for_update().get(pk=alert.pk)
     if alert.acknowledged_at is not None:
-        return alert
+        return Written(alert, created=False)
     by = by if by is not None and by.is_authenticated else None
     name = (name or "").strip()[:200] or (by.display_name if by is not None else "")
     now = timezone.now()
@@ -557,4 +560,4 @@ def oncall_acknowledge(
             "cancelled": cancelled,
         },
     )
-    return alert
+    return Written(alert, created=True)

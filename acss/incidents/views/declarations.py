@@ -524,7 +524,7 @@ def attachment_download(request: HttpRequest, reference: str, pk: int) -> FileRe
             actor=request.user,
             action="attachment.downloaded",
             obj=attachment,
-            request=request,
+            origin=AuditOrigin.of(request),
             data={"declaration": declaration.reference, "sha256": attachment.sha256},
         )
     response = FileResponse(

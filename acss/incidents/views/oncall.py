@@ -39,12 +39,15 @@ def oncall_ack(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         # A logged-in person acknowledges under their own name; anyone else gives one.
         form = None if user is not None else OncallAckForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and (form is None or form.is_valid()):
-            alert = oncall_acknowledge(
+            alert, acknowledged = oncall_acknowledge(
                 alert=alert, name=form.cleaned_data["name"] if form else "", by=user, origin=AuditOrigin.of(request)
             )
-            messages.success(
-                request, _("Accusé de réception enregistré : la cellule ACSS sait que vous avez l'alerte.")
-            )
+            if acknowledged:
+                messages.success(
+                    request, _("Accusé de réception enregistré : la cellule ACSS sait que vous avez l'alerte.")
+                )
+            else:
+                messages.info(request, _("Quelqu'un a déjà accusé réception de cette alerte : rien n'est changé."))
             return redirect(request.path)
     return render(
         request,
