@@ -1,9 +1,12 @@
-"""Who may do what to an incident (a declaration and its case): the one access module of the incidents.
+"""Who may do what to an incident (a declaration and its case): the one access module of the incident.
 
-**Reads.** ``selectors.declaration_list_visible`` / ``declaration_get_visible`` stay the one read filter (a
-structure its own, an ARS its region's, an authority what was escalated to it, the FSSI and ACSS everything);
-what one may not read is a 404, exactly like a missing declaration. Staff opening a declaration, on a page or
-through the API, is recorded here (``record_viewed``).
+**Reads.** ``visibility_q`` is the one rule of who reads a declaration (a structure its own, an ARS its region's,
+an authority what was escalated to it, the FSSI and ACSS everything), ``readable_message_kinds`` who reads which
+messages of its thread (notes: the cell only), ``declaring_q`` for which structures one may declare. The selectors
+build every read on them (``selectors.declarations.declaration_list_visible`` / ``declaration_get_visible``,
+``selectors.cases.message_list_visible``); what one may not read is a 404, exactly like a missing declaration.
+Staff opening a declaration, on a page or through the API, is recorded here (``record_viewed``), and so is
+staff downloading one of its files (``record_downloaded``).
 
 **Actions.** What a person may do follows from who they are for this declaration:
 
@@ -14,9 +17,15 @@ through the API, is recorded here (``record_viewed``).
 - the authorities that read it: nothing, they read.
 
 ``allowed_actions`` is that set narrowed by the case as it is now: a move of the lifecycle only where
-``cases.rules.TRANSITIONS`` allows it, assignment, escalation and « résolu » only while the case is open, the
+``rules.TRANSITIONS`` allows it, assignment, escalation and « résolu » only while the case is open, the
 completion only while the first alert waits for it. The pages show exactly these actions; the handling panel only
 tests membership.
+
+**What a page shows beyond the declaration** is decided here too, never in a view or a template:
+``reads_handling`` (the case's handling, escalations: the staff who read the declaration), ``reads_routing``
+(who was told, the suggestions, the on-call alerts: the cell), ``uses_queue`` (the analyst's queue: the cell),
+``board_region_codes`` (the ARS board: the cell every region, an ARS its own), ``declare_mode`` (declaring as a
+structure, or on behalf of one), ``answers_questions`` and ``is_cell`` (the panels of « Mon espace »).
 
 **The 403 rule.** ``check_action`` refuses with ``Forbidden`` (a 403 with the French message of ``REFUSALS``, the
 same on the pages and in the API) an action that the person's place never allows, on a declaration they can
@@ -27,17 +36,17 @@ its twin did.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from acss.accounts.models import Organisation, OrganisationKind
 from acss.accounts.selectors import Actor, actor_for
 from acss.core.audit import AuditOrigin, audit_record
 from acss.core.finess import FINESS_RE
 from acss.core.forbidden import Forbidden
-from acss.incidents.models import Case, CaseState, Declaration
+from acss.incidents.models import Case, CaseState, Declaration, Escalation, MessageKind
 from acss.incidents.rules import TRANSITIONS
-from acss.incidents.selectors.declarations import declaration_get_visible
 
 # The handling actions of the cell that move the case, and where each moves it.
 MOVES: dict[str, str] = {
@@ -75,6 +84,81 @@ REFUSALS = {
 
 def _actor(actor_or_user) -> Actor:
     return actor_or_user if isinstance(actor_or_user, Actor) else actor_for(actor_or_user)
+
+
+# --- reads ----------------------------------------------------------------------------------------------------
+
+
+def visibility_q(actor_or_user) -> Q | None:
+    """The Q that restricts declarations to what the person may read; None means everything."""
+    actor = _actor(actor_or_user)
+    if actor.sees_all_declarations:
+        return None
+    q = Q(pk__in=[])
+    if actor.structure_ids:
+        q |= Q(structure_id__in=actor.structure_ids)
+    if actor.ars_region_codes:
+        q |= Q(structure__departement__region_id__in=actor.ars_region_codes)
+    if actor.authority_ids:
+        q |= Q(Exists(Escalation.objects.filter(declaration=OuterRef("pk"), authority_id__in=actor.authority_ids)))
+    return q
+
+
+def declaring_q(actor_or_user) -> Q | None:
+    """The Q on verified structures the person may declare for: their own; on behalf of one, the cell any (None),
+    an ARS its region's."""
+    actor = _actor(actor_or_user)
+    if actor.is_acss:
+        return None
+    q = Q(pk__in=actor.structure_ids)
+    if actor.ars_region_codes:
+        q |= Q(departement__region_id__in=actor.ars_region_codes)
+    return q
+
+
+def declares_on_behalf(actor_or_user, structure) -> bool:
+    """True when the person records for a structure they do not belong to (the cell or an ARS)."""
+    return structure.pk not in _actor(actor_or_user).structure_ids
+
+
+def acts_for_structure(*, actor_or_user, declaration: Declaration) -> bool:
+    """The person acts for the declaring structure (its questions wait on them; they say « résolu »)."""
+    return declaration.structure_id in _actor(actor_or_user).structure_ids
+
+
+def author_organisation(actor_or_user) -> Organisation | None:
+    """The organisation a message is written in the name of: the cell, else the person's ARS; a structure's
+    people write in the name of the declaring structure (None here)."""
+    actor = _actor(actor_or_user)
+    if actor.is_acss:
+        return Organisation.objects.filter(kind=OrganisationKind.ACSS).first()
+    if actor.ars_region_codes:
+        return Organisation.objects.filter(kind=OrganisationKind.ARS, region_id__in=actor.ars_region_codes).first()
+    return None
+
+
+def own_structure_ids(actor_or_user) -> frozenset[int]:
+    """The structures the person acts for (« Questions en attente »: the questions they are to answer)."""
+    return frozenset(_actor(actor_or_user).structure_ids)
+
+
+THREAD_WITHOUT_NOTES = frozenset({MessageKind.QUESTION, MessageKind.ANSWER})
+
+
+def readable_message_kinds(*, actor_or_user, declaration: Declaration) -> frozenset[str]:
+    """The kinds of messages of the thread the person reads: the cell all of them (its internal notes too), the
+    structure and the ARS of its region questions and answers, the authorities none."""
+    actor = _actor(actor_or_user)
+    if actor.is_acss:
+        return frozenset(MessageKind.values)
+    if declaration.structure_id in actor.structure_ids:
+        return THREAD_WITHOUT_NOTES
+    if declaration.structure.departement.region_id in actor.ars_region_codes:
+        return THREAD_WITHOUT_NOTES
+    return frozenset()
+
+
+# --- actions --------------------------------------------------------------------------------------------------
 
 
 def actions_of(actor_or_user, declaration: Declaration) -> frozenset[str]:
@@ -124,13 +208,6 @@ def check_action(*, actor_or_user, declaration: Declaration, action: str) -> Non
         raise Forbidden(str(REFUSALS[action]))
 
 
-def declaration_get_for_action(*, user, reference: str, action: str) -> Declaration:
-    """The declaration ``reference``, read (404 when not visible), on which ``action`` is allowed (403 when not)."""
-    declaration = declaration_get_visible(user=user, reference=reference)
-    check_action(actor_or_user=user, declaration=declaration, action=action)
-    return declaration
-
-
 def refusal_message(*, actor_or_user, declaration: Declaration, action: str) -> str | None:
     """The French refusal of ``check_action``, or None when the action is allowed."""
     if may(actor_or_user=actor_or_user, declaration=declaration, action=action):
@@ -148,6 +225,73 @@ def record_viewed(request, declaration: Declaration, *, via: str | None = None) 
             origin=AuditOrigin.of(request),
             data={"via": via} if via else None,
         )
+
+
+def record_downloaded(request, declaration: Declaration, attachment) -> None:
+    """Staff downloading a file of a declaration is an audit event (the structure's own downloads are not)."""
+    if actor_for(request.user).is_staff:
+        audit_record(
+            actor=request.user,
+            action="attachment.downloaded",
+            obj=attachment,
+            origin=AuditOrigin.of(request),
+            data={"declaration": declaration.reference, "sha256": attachment.sha256},
+        )
+
+
+# --- what a page shows beyond the declaration ---------------------------------------------------------------
+
+
+def reads_handling(*, actor_or_user, declaration: Declaration) -> bool:
+    """Whether the person reads the case's handling (criticity, legal level, analyst, escalations) rather than
+    the structure's plain-language status: the cell, the authorities informed of everything, the ARS of the
+    structure's region, an authority the case was escalated to. Call it on a declaration they read."""
+    actor = _actor(actor_or_user)
+    if actor.is_acss or actor.systematic_authority:
+        return True
+    if declaration.structure.departement.region_id in actor.ars_region_codes:
+        return True
+    return bool(actor.authority_ids) and declaration.escalations.filter(authority_id__in=actor.authority_ids).exists()
+
+
+def reads_routing(*, actor_or_user) -> bool:
+    """Who was told, the escalation suggestions and the on-call alerts of a declaration: the cell only."""
+    return _actor(actor_or_user).is_acss
+
+
+def is_cell(actor_or_user) -> bool:
+    """A member of the ACSS cell (the queue, the assignment of cases, « Mes dossiers »)."""
+    return _actor(actor_or_user).is_acss
+
+
+uses_queue = is_cell
+
+
+def answers_questions(actor_or_user) -> bool:
+    """The people of a structure, who answer the cell's and the ARS's questions (« Questions en attente »)."""
+    return _actor(actor_or_user).is_declarant
+
+
+def board_region_codes(actor_or_user) -> frozenset[str] | None:
+    """The regions of the ARS board: ``None`` for every region (the cell), the person's own for an ARS agent,
+    an empty set for anyone else (no board)."""
+    actor = _actor(actor_or_user)
+    if actor.is_acss:
+        return None
+    return frozenset(actor.ars_region_codes)
+
+
+DECLARE_AS_STRUCTURE, DECLARE_ON_BEHALF = "structure", "on_behalf"
+
+
+def declare_mode(actor_or_user) -> str | None:
+    """How the person declares: for their structure, on behalf of a structure (the cell, an ARS), or not."""
+    actor = _actor(actor_or_user)
+    if actor.is_declarant:
+        return DECLARE_AS_STRUCTURE
+    if actor.is_acss or actor.ars_region_codes:
+        return DECLARE_ON_BEHALF
+    return None
 
 
 def structure_check_for_declaring(*, structures: QuerySet, finess) -> None:

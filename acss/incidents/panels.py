@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from acss.accounts.selectors import actor_for
 from acss.core.panels import Panel, Shortcut
+from acss.incidents import access
 from acss.incidents.selectors.cases import cases_assigned_to, questions_awaiting_answer
 
 SHOWN = 50  # rows at most in each panel
@@ -18,12 +18,12 @@ def declarations_shortcut(user) -> Shortcut:
 
 
 def questions_panel(user) -> Panel | None:
-    if not actor_for(user).is_declarant:
+    if not access.answers_questions(user):
         return None
     return Panel("cases/panels/questions.html", {"questions": questions_awaiting_answer(user=user)[:SHOWN]})
 
 
 def assigned_cases_panel(user) -> Panel | None:
-    if not actor_for(user).is_acss:
+    if not access.is_cell(user):
         return None
     return Panel("cases/panels/assigned.html", {"assigned": cases_assigned_to(user=user)[:SHOWN]})

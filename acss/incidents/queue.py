@@ -35,10 +35,10 @@ from django.utils.translation import gettext_lazy
 from dsfr.forms import DsfrBaseForm
 
 from acss.accounts.models import User
-from acss.accounts.selectors import actor_for
 from acss.core.audit import AuditOrigin
 from acss.core.errors import Refusal
 from acss.core.models import IncidentCategory, Region, StructureType
+from acss.incidents import access
 from acss.incidents.models import OPEN_STATES, CaseState, Criticity, Declaration, Situation
 from acss.incidents.selectors.cases import declaration_list_degraded_now
 from acss.incidents.selectors.declarations import (
@@ -508,11 +508,11 @@ def queue_bulk_run(*, by: User, data: Mapping, origin: AuditOrigin | None = None
 
 def ars_board_regions(*, user) -> list[Region] | None:
     """The regions a person may look at on the board: all for ACSS, their ARS's; None: no board for them."""
-    actor = actor_for(user)
-    if actor.is_acss:
+    codes = access.board_region_codes(user)
+    if codes is None:
         return list(Region.objects.order_by("name"))
-    if actor.ars_region_codes:
-        return list(Region.objects.filter(code__in=actor.ars_region_codes).order_by("name"))
+    if codes:
+        return list(Region.objects.filter(code__in=codes).order_by("name"))
     return None
 
 
@@ -540,12 +540,12 @@ class BoardFilterForm(DsfrBaseForm):
 
 def ars_board_scope(*, user, region: str = "") -> QuerySet[Declaration]:
     """The declarations (with a case) of the board: the ARS's region(s), or all for ACSS; ``region`` narrows."""
-    actor = actor_for(user)
+    codes = access.board_region_codes(user)
     qs = declaration_list_visible(user=user).filter(case__isnull=False)
-    if not actor.is_acss:
-        if not actor.ars_region_codes:
+    if codes is not None:
+        if not codes:
             raise Http404("no board")
-        qs = qs.filter(structure__departement__region_id__in=actor.ars_region_codes)
+        qs = qs.filter(structure__departement__region_id__in=codes)
     if region:
         qs = qs.filter(structure__departement__region_id=region)
     return qs

@@ -43,6 +43,7 @@ from acss.incidents.forms.declarations import (
 from acss.incidents.models import Declaration, Origin, Scope
 from acss.incidents.selectors.cases import keyed_action_exists
 from acss.incidents.selectors.declarations import (
+    declaration_get_for_action,
     declaration_get_visible,
     declaration_list_visible,
     declaring_on_behalf,
@@ -357,7 +358,7 @@ class AddendumAPI(APIView):
         "« files », répété). Une déclaration déposée ne change plus : on lui ajoute des compléments.",
     )
     def post(self, request, reference):
-        declaration = access.declaration_get_for_action(user=request.user, reference=reference, action=access.ADDENDUM)
+        declaration = declaration_get_for_action(user=request.user, reference=reference, action=access.ADDENDUM)
         data, type_errors = form_input(request.data, [AddendumForm])
         form = AddendumForm(data, request.FILES or None)
         if not form.is_valid() or type_errors:
@@ -385,7 +386,7 @@ class SituationAPI(APIView):
         description="Le fonctionnement de la structure (normal, dégradé, interrompu) depuis une date.",
     )
     def post(self, request, reference):
-        declaration = access.declaration_get_for_action(user=request.user, reference=reference, action=access.SITUATION)
+        declaration = declaration_get_for_action(user=request.user, reference=reference, action=access.SITUATION)
         data, type_errors = form_input(request.data, [SituationForm])
         form = SituationForm(data, tz=zone_of(declaration.structure))
         if not form.is_valid() or type_errors:
@@ -430,7 +431,7 @@ class CompletionAPI(APIView):
         "changent pas. Une seule complétion : la suite s'ajoute en compléments.",
     )
     def post(self, request, reference):
-        declaration = access.declaration_get_for_action(user=request.user, reference=reference, action=access.COMPLETE)
+        declaration = declaration_get_for_action(user=request.user, reference=reference, action=access.COMPLETE)
         key = _key(request, "api-completion")
         cleaned: dict = {}
         if not (key and keyed_action_exists(key=key)):  # a retry: not read again

@@ -41,15 +41,11 @@ def acss_analysts() -> QuerySet[User]:
 
 
 def message_list_visible(*, user, declaration: Declaration) -> QuerySet[Message]:
-    """The thread as this person may read it: notes for ACSS only; authorities see no thread."""
-    actor = actor_for(user)
+    """The thread as this person may read it (``access.readable_message_kinds``): notes for ACSS only;
+    authorities see no thread."""
+    kinds = access.readable_message_kinds(actor_or_user=user, declaration=declaration)
     qs = Message.objects.filter(declaration=declaration).select_related("author", "author_organisation", "question")
-    if actor.is_acss:
-        return qs
-    region = declaration.structure.departement.region_id
-    if declaration.structure_id in actor.structure_ids or region in actor.ars_region_codes:
-        return qs.exclude(kind=MessageKind.NOTE)
-    return qs.none()
+    return qs.filter(kind__in=kinds) if kinds else qs.none()
 
 
 @dataclass
@@ -137,8 +133,8 @@ def handling_view(*, user, declaration: Declaration) -> HandlingView | None:
         case=case,
         status=str(STRUCTURE_STATUS[case.state]),
         waiting=case.waiting_since is not None,
-        is_acss=actor.is_acss,
-        is_structure=declaration.structure_id in actor.structure_ids,
+        is_acss=access.is_cell(actor),
+        is_structure=access.acts_for_structure(actor_or_user=actor, declaration=declaration),
         actions=access.allowed_actions(actor_or_user=actor, declaration=declaration, case=case),
         thread=thread,
         open_questions=open_questions,
@@ -149,10 +145,10 @@ def handling_view(*, user, declaration: Declaration) -> HandlingView | None:
 def questions_awaiting_answer(*, user, now: datetime | None = None) -> QuerySet[Message]:
     """The open questions the person is expected to answer: on the declarations of the structures they act for
     (read through the visibility filter), the nearest deadline first; ``overdue`` when it has passed."""
-    actor = actor_for(user)
-    if not actor.structure_ids:
+    structure_ids = access.own_structure_ids(user)
+    if not structure_ids:
         return Message.objects.none()
-    mine = declaration_list_visible(user=user).filter(structure_id__in=actor.structure_ids)
+    mine = declaration_list_visible(user=user).filter(structure_id__in=structure_ids)
     return (
         Message.objects.filter(kind=MessageKind.QUESTION, answered_at__isnull=True, declaration__in=mine.values("pk"))
         .select_related("declaration__structure__departement", "author", "author_organisation")
@@ -163,7 +159,7 @@ def questions_awaiting_answer(*, user, now: datetime | None = None) -> QuerySet[
 
 def cases_assigned_to(*, user) -> QuerySet[Declaration]:
     """The open cases assigned to the person (an analyst), the nearest qualification deadline first."""
-    if not actor_for(user).is_acss:
+    if not access.is_cell(user):
         return Declaration.objects.none()
     return (
         declaration_list_visible(user=user)

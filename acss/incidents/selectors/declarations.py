@@ -1,4 +1,4 @@
-"""Every read of a declaration goes through here (what a person may do to one is ``access.py``).
+"""Every read of a declaration goes through here, on the rules of the access module (``access.visibility_q``).
 
 A structure sees its own; an ARS agent its region's (by the site's département); an authority
 what was escalated to it (the FSSI, informed of everything, sees all); ACSS sees everything.
@@ -11,28 +11,19 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.crypto import constant_time_compare
 
-from acss.accounts.selectors import actor_for
-from acss.incidents.models import Declaration, DeclarationDraft, Escalation, Notification, NotificationKind
+from acss.accounts.models import Structure, VerificationStatus
+from acss.incidents import access
+from acss.incidents.models import Declaration, DeclarationDraft, Notification, NotificationKind
 from acss.incidents.oncall import ack_token
 
 
 def declaration_visibility_filter(*, user) -> Q | None:
-    """The Q that restricts declarations to what ``user`` may see; None means everything."""
-    actor = actor_for(user)
-    if actor.sees_all_declarations:
-        return None
-    q = Q(pk__in=[])
-    if actor.structure_ids:
-        q |= Q(structure_id__in=actor.structure_ids)
-    if actor.ars_region_codes:
-        q |= Q(structure__departement__region_id__in=actor.ars_region_codes)
-    if actor.authority_ids:
-        q |= Q(Exists(Escalation.objects.filter(declaration=OuterRef("pk"), authority_id__in=actor.authority_ids)))
-    return q
+    """The Q that restricts declarations to what ``user`` may see (``access.visibility_q``); None: everything."""
+    return access.visibility_q(user)
 
 
 def declaration_list_visible(*, user) -> QuerySet[Declaration]:
@@ -48,25 +39,25 @@ def declaration_get_visible(*, user, reference: str) -> Declaration:
         raise Http404("declaration not found") from None
 
 
-def structures_for_declaring(*, user) -> QuerySet:
-    """Structures a person may declare for: their own; on behalf, ACSS any verified one, an ARS its region's."""
-    from acss.accounts.models import Structure, VerificationStatus
+def declaration_get_for_action(*, user, reference: str, action: str) -> Declaration:
+    """The declaration ``reference``, read (404 when not visible), on which ``action`` is allowed (403 when not)."""
+    declaration = declaration_get_visible(user=user, reference=reference)
+    access.check_action(actor_or_user=user, declaration=declaration, action=action)
+    return declaration
 
-    actor = actor_for(user)
+
+def structures_for_declaring(*, user) -> QuerySet[Structure]:
+    """Structures a person may declare for (``access.declaring_q``), verified ones only."""
     verified = Structure.objects.filter(verification=VerificationStatus.VERIFIED).select_related(
         "departement", "structure_type"
     )
-    if actor.is_acss:
-        return verified.order_by("name")
-    q = Q(pk__in=actor.structure_ids)
-    if actor.ars_region_codes:
-        q |= Q(departement__region_id__in=actor.ars_region_codes)
-    return verified.filter(q).order_by("name")
+    q = access.declaring_q(user)
+    return (verified if q is None else verified.filter(q)).order_by("name")
 
 
 def declaring_on_behalf(*, user, structure) -> bool:
     """True when the person records for a structure they do not belong to (ACSS or ARS staff)."""
-    return structure.pk not in actor_for(user).structure_ids
+    return access.declares_on_behalf(user, structure)
 
 
 def draft_get_for_user(*, user, key) -> DeclarationDraft:

@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from acss.accounts.models import MembershipStatus, Organisation, OrganisationKind, User
-from acss.accounts.selectors import actor_for
 from acss.core.audit import AuditOrigin, audit_record
 from acss.core.calendars import cell_calendar, structure_calendar
 from acss.core.errors import Refusal
@@ -126,7 +125,7 @@ def keyed_action(
 
 def _require_acss(user: User) -> None:
     """The cell's actions (``access.CELL``): the views check first (403); the services keep checking."""
-    if not actor_for(user).is_acss:
+    if not access.is_cell(user):
         raise Refusal(str(access.CELL_ONLY))
 
 
@@ -193,7 +192,7 @@ def _transition(
 @transaction.atomic
 def case_assign(*, case: Case, analyst: User | None, by: User, origin: AuditOrigin | None = None) -> Case:
     _require_acss(by)
-    if analyst is not None and not actor_for(analyst).is_acss:
+    if analyst is not None and not access.is_cell(analyst):
         raise Refusal(_("On n'assigne un dossier qu'à un analyste de la cellule."))
     case = _locked(case)
     case.assigned_to = analyst
@@ -372,15 +371,6 @@ def case_escalate(
     return escalation
 
 
-def _author_organisation(user: User) -> Organisation | None:
-    actor = actor_for(user)
-    if actor.is_acss:
-        return Organisation.objects.filter(kind=OrganisationKind.ACSS).first()
-    if actor.ars_region_codes:
-        return Organisation.objects.filter(kind=OrganisationKind.ARS, region_id__in=actor.ars_region_codes).first()
-    return None
-
-
 def _message_once(
     *, key: str | None, declaration: Declaration, kind: str, by: User, body: str, question, insert
 ) -> Written[Message]:
@@ -423,7 +413,7 @@ def question_ask(
             declaration=declaration,
             kind=MessageKind.QUESTION,
             author=by,
-            author_organisation=_author_organisation(by),
+            author_organisation=access.author_organisation(by),
             body=body.strip(),
             created_at=now,
             answer_due_at=due,
@@ -542,7 +532,7 @@ def note_add(
             author=by,
             body=body.strip(),
             created_at=timezone.now(),
-            author_organisation=_author_organisation(by),
+            author_organisation=access.author_organisation(by),
             idempotency_key=idempotency_key or None,
         ),
     )

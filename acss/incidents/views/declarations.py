@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from acss.accounts.selectors import actor_for
-from acss.core.audit import AuditOrigin, audit_record
+from acss.core.audit import AuditOrigin
 from acss.core.calendars import zone_of
 from acss.core.errors import Refusal, refusal_on_form
 from acss.core.formsafety import login_required_keeping_post, pop_kept_post
@@ -37,6 +37,7 @@ from acss.incidents.models import DeclarationDraft, Situation
 from acss.incidents.review import review_sections
 from acss.incidents.selectors.declarations import (
     attachment_get_visible,
+    declaration_get_for_action,
     declaration_get_visible,
     declaration_list_visible,
     declaration_with_state,
@@ -91,10 +92,10 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
 
 def _declare_label(user) -> str | None:
     """The button to declare: for the people of a structure; on behalf of one, for ACSS and the ARS."""
-    actor = actor_for(user)
-    if actor.is_declarant:
+    mode = access.declare_mode(user)
+    if mode == access.DECLARE_AS_STRUCTURE:
         return _("Déclarer un incident")
-    if actor.is_acss or actor.ars_region_codes:
+    if mode == access.DECLARE_ON_BEHALF:
         return _("Saisir une déclaration pour le compte d'une structure")
     return None
 
@@ -109,6 +110,8 @@ def declaration_detail(request: HttpRequest, reference: str) -> HttpResponse:
     declaration = declaration_get_visible(user=request.user, reference=reference)
     actor = actor_for(request.user)
     access.record_viewed(request, declaration)
+    reads_handling = access.reads_handling(actor_or_user=actor, declaration=declaration)
+    reads_routing = access.reads_routing(actor_or_user=actor)
     handling = handling_view(user=request.user, declaration=declaration)
     actions = (
         handling.actions
@@ -150,13 +153,13 @@ def declaration_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "declaration": declaration,
             "d": declaration,
             "actions": actions,
-            "is_staff": actor.is_staff,
+            "reads_handling": reads_handling,
             "addenda": declaration.addenda.select_related("author").prefetch_related("attachments"),
             "situations": declaration.situation_updates.select_related("author"),
             "attachments": declaration.attachments.filter(addendum__isnull=True),
-            "notifications": declaration.notifications.all() if actor.is_acss else [],
-            "suggestions": declaration.suggestions.select_related("authority") if actor.is_acss else [],
-            "escalations": declaration.escalations.select_related("authority", "decided_by") if actor.is_staff else [],
+            "notifications": declaration.notifications.all() if reads_routing else [],
+            "suggestions": declaration.suggestions.select_related("authority") if reads_routing else [],
+            "escalations": declaration.escalations.select_related("authority", "decided_by") if reads_handling else [],
             "tz": _tz(declaration.structure),
             "handling": handling,
             "forms": forms,
@@ -248,7 +251,7 @@ def draft_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def declaration_complete_start(request: HttpRequest, reference: str) -> HttpResponse:
-    declaration = access.declaration_get_for_action(user=request.user, reference=reference, action=access.COMPLETE)
+    declaration = declaration_get_for_action(user=request.user, reference=reference, action=access.COMPLETE)
     if not declaration.is_quick_alert_pending:
         messages.info(request, _("Cette déclaration est déjà complète : ajoutez plutôt un complément."))
         return redirect("incidents:detail", reference=reference)
@@ -445,7 +448,7 @@ def _sent_already() -> str:
 @login_required_keeping_post
 @require_http_methods(["GET", "POST"])
 def addendum_new(request: HttpRequest, reference: str) -> HttpResponse:
-    declaration = access.declaration_get_for_action(user=request.user, reference=reference, action=access.ADDENDUM)
+    declaration = declaration_get_for_action(user=request.user, reference=reference, action=access.ADDENDUM)
     kept, had_files = pop_kept_post(request)
     if kept is not None:
         _kept_notice(request, had_files)
@@ -481,7 +484,7 @@ def addendum_new(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required_keeping_post
 @require_http_methods(["GET", "POST"])
 def situation_new(request: HttpRequest, reference: str) -> HttpResponse:
-    declaration = access.declaration_get_for_action(user=request.user, reference=reference, action=access.SITUATION)
+    declaration = declaration_get_for_action(user=request.user, reference=reference, action=access.SITUATION)
     tz = _tz(declaration.structure)
     kept, had_files = pop_kept_post(request)
     if kept is not None:
@@ -519,14 +522,7 @@ def situation_new(request: HttpRequest, reference: str) -> HttpResponse:
 @require_safe
 def attachment_download(request: HttpRequest, reference: str, pk: int) -> FileResponse:
     declaration, attachment = attachment_get_visible(user=request.user, reference=reference, pk=pk)
-    if actor_for(request.user).is_staff:
-        audit_record(
-            actor=request.user,
-            action="attachment.downloaded",
-            obj=attachment,
-            origin=AuditOrigin.of(request),
-            data={"declaration": declaration.reference, "sha256": attachment.sha256},
-        )
+    access.record_downloaded(request, declaration, attachment)
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

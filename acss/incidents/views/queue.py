@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from acss.accounts.selectors import actor_for
 from acss.core.audit import AuditOrigin
+from acss.incidents import access
 from acss.incidents.queue import (
     BOARD_PAGE_SIZE,
     BoardFilterForm,
@@ -45,7 +46,7 @@ def _done_message(action: str, n: int) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def queue(request: HttpRequest) -> HttpResponse:
-    if not actor_for(request.user).is_acss:
+    if not access.uses_queue(request.user):
         raise Http404("queue")
     analysts = list(acss_analysts())  # read once, used by both forms
     bulk = QueueBulkForm(request.POST or None, user=request.user, analysts=analysts)
@@ -96,7 +97,9 @@ def ars_board(request: HttpRequest) -> HttpResponse:
             "title": _("Tableau de bord régional"),
             "form": form,
             # What the board covers: the region chosen, else the agent's region(s); for ACSS, every region.
-            "regions": [r for r in regions if r.code == region] if region or actor.is_acss else regions,
+            "regions": [r for r in regions if r.code == region]
+            if region or access.board_region_codes(actor) is None
+            else regions,
             "degraded": ars_degraded_structures(scope),
             "counters": ars_board_counters(scope),
             "page": page,
