@@ -278,7 +278,7 @@ HANDLING_ACTIONS: dict[str, tuple[str, Callable[[Ctx, bool], dict], list[str]]] 
     "take": (CaseState.NEW, lambda ctx, as_api: {}, ["analyst"]),
     "assign": (
         CaseState.NEW,
-        lambda ctx, as_api: {"analyst": "analyste@acss.test" if as_api else ctx.world.personas["analyst"].pk},
+        lambda ctx, as_api: {"analyst": "analyste@acss.test"},
         ["analyst"],
     ),
     "qualify": (CaseState.QUALIFYING, lambda ctx, as_api: qualification(as_api), ["analyst"]),

@@ -364,15 +364,15 @@ WRONG_TYPES = [  # endpoint, field, value, what the French message says
     ("situation", "effective_at", 20261120, "Saisissez une date et une heure"),
     ("addendum", "body", {"texte": "x"}, "Une seule valeur (un texte) est attendue."),
     ("addendum", "files", ["journal.txt"], "Les fichiers s'envoient en multipart/form-data, pas en JSON."),
-    ("message", "body", ["Depuis ?"], "Chaîne de caractère invalide."),
+    ("message", "body", ["Depuis ?"], "Une seule valeur (un texte) est attendue."),
     ("message", "kind", ["question"], "n'est pas un choix valide"),
     ("message", "question", 10**30, "inférieure ou égale à"),
     ("assign", "action", ["assign"], "Action inconnue"),
     ("assign", "action", {"name": "assign"}, "Action inconnue"),
-    ("assign", "analyst", ["analyste@acss.test"], "adresse e-mail valide"),
-    ("close", "summary", {"texte": "Restauré."}, "Chaîne de caractère invalide."),
+    ("assign", "analyst", ["analyste@acss.test"], "Une seule valeur (un texte) est attendue."),
+    ("close", "summary", {"texte": "Restauré."}, "Une seule valeur (un texte) est attendue."),
     ("close", "degraded_hours", 10**12, "inférieure ou égale à 100000"),
-    ("close", "patients_affected", 1e300, "Un nombre entier valide est requis."),
+    ("close", "patients_affected", 1e300, "Saisissez un nombre entier."),
 ]
 
 

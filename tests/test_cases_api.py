@@ -78,7 +78,7 @@ def test_the_analyst_takes_a_declaration_from_new_to_closed(world, unescalated, 
         analyst, decl, "qualify", criticity=3, legal_level="serious", justification="  ", sanitary_impact_confirmed=True
     )
     assert blank.status_code == 400
-    assert blank.json() == {"errors": {"__all__": ["La justification de la qualification est obligatoire."]}}
+    assert blank.json() == {"errors": {"justification": ["La justification de la qualification est obligatoire."]}}
     assert case_of(decl).state == "qualifying"
 
     response = act(
@@ -182,7 +182,7 @@ def test_the_other_actions(world):
     assert response.status_code == 200 and response.json()["handling"]["assigned_to"] == "analyste@acss.test"
     assert case_of(decl_b).assigned_to == world.personas["analyst"]
     not_cell = act(analyst, decl_b, "assign", analyst="declarant@a.test")
-    assert not_cell.json() == {"errors": {"__all__": ["On n'assigne un dossier qu'à un analyste de la cellule."]}}
+    assert not_cell.json() == {"errors": {"analyst": ["Aucun analyste de la cellule n'a cette adresse."]}}
     unknown = act(analyst, decl_b, "assign", analyst="personne@nulle-part.test")
     assert unknown.status_code == 400 and "analyst" in unknown.json()["errors"]
     assert act(analyst, decl_b, "assign", analyst=None).status_code == 200
@@ -214,7 +214,7 @@ def test_the_other_actions(world):
     assert case.state == "duplicate" and case.merged_into == world.decl_a
 
     no_reason = act(analyst, decl_b, "out_of_scope", reason="")
-    assert no_reason.json()["errors"]["__all__"] == ["Indiquez pourquoi la déclaration est hors du champ."]
+    assert no_reason.json()["errors"]["reason"] == ["Indiquez pourquoi la déclaration est hors du champ."]
     response = act(analyst, decl_b, "out_of_scope", reason="Panne matérielle, pas un incident de sécurité.")
     assert response.status_code == 200 and case_of(decl_b).state == "out_of_scope"
     closed = act(analyst, decl_b, "take")
@@ -262,7 +262,7 @@ def test_parameters_are_validated_in_french(world):
 def test_who_may_write_in_the_thread(world):
     decl = world.decl_a
     empty = post_message(world.api("analyst"), decl, "question", "   ")
-    assert empty.status_code == 400 and empty.json() == {"errors": {"__all__": ["Écrivez la question."]}}
+    assert empty.status_code == 400 and empty.json() == {"errors": {"body": ["Écrivez la question."]}}
 
     question = post_message(world.api("ars_idf"), decl, "question", "Le plan blanc est-il déclenché ?")
     assert question.status_code == 201 and question.json()["author_organisation"].startswith("ARS")

@@ -143,7 +143,7 @@ def test_each_action_says_what_was_done(world):
         return messages_of(client.post(url, data or {}, follow=True))
 
     assert done(analyst, action("take")) == ["Dossier pris en charge : la qualification commence."]
-    assert done(analyst, action("assign"), {"analyst": world.personas["analyst"].pk}) == [
+    assert done(analyst, action("assign"), {"analyst": world.personas["analyst"].email}) == [
         f"Dossier assigné à {world.personas['analyst'].display_name}."
     ]
     qualification = {

@@ -137,7 +137,8 @@ def _is_scalar(value) -> bool:
 def form_input(payload, form_classes: Iterable[type[forms.BaseForm]]) -> tuple[Mapping, dict[str, list[str]]]:
     """The form data of a request body, and the French errors of the values of the wrong JSON type.
 
-    Booleans are sent as the checkbox would be; ``null`` is an absent value; keys no form knows are ignored. A
+    Booleans are sent as the checkbox would be (to a field marked ``json_boolean``, a required yes-or-no, as
+    « true » / « false »); ``null`` is an absent value; keys no form knows are ignored. A
     value of the wrong type is left out (the form then sees it absent) and reported under its field's name. A
     multipart or urlencoded body (a ``QueryDict``) is already form data."""
     if isinstance(payload, QueryDict):
@@ -152,6 +153,11 @@ def form_input(payload, form_classes: Iterable[type[forms.BaseForm]]) -> tuple[M
             continue
         if isinstance(field, forms.FileField):
             errors[name] = [_("Les fichiers s'envoient en multipart/form-data, pas en JSON.")]
+        elif getattr(field, "json_boolean", False):  # a required yes-or-no: true or false, given as the page's
+            if isinstance(value, bool):
+                data[name] = "true" if value else "false"
+            else:
+                errors[name] = [_("La valeur doit être true ou false.")]
         elif isinstance(field, forms.BooleanField):
             if isinstance(value, bool):
                 if value:
@@ -286,6 +292,8 @@ def _help(field: forms.Field, *notes: str) -> str:
 def _schema_field(field: forms.Field, note: str, pattern: str | None) -> serializers.Field:
     optional = {} if field.required else {"required": False, "allow_null": True}
     text = {"min_length": 1} if field.required else {"allow_blank": True}  # a required text is refused blank
+    if getattr(field, "json_boolean", False):  # a yes-or-no the form reads from a JSON boolean
+        return serializers.BooleanField(help_text=_help(field, note), **optional)
     if isinstance(field, forms.BooleanField):
         return serializers.BooleanField(
             required=False, allow_null=True, help_text=_help(field, "Faux si absent ou null", note)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
@@ -29,27 +28,20 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from acss.accounts.models import User
-from acss.accounts.selectors import Actor, actor_for
-from acss.core.api import ErrorSerializer, NonBlankText
+from acss.accounts.selectors import actor_for
+from acss.core.api import ErrorSerializer, form_input, form_request_serializer
 from acss.core.audit import AuditOrigin
 from acss.core.idempotency import scoped_key
-from acss.core.models import IncidentCategory
-from acss.incidents import access
-from acss.incidents.forms.cases import QualifyForm
-from acss.incidents.forms.declarations import MAX_DEGRADED_HOURS, MAX_PATIENTS
-from acss.incidents.models import Case, CaseState, Declaration, LegalLevel, Message, MessageKind
+from acss.incidents import access, actions
+from acss.incidents.forms.cases import MessageForm
+from acss.incidents.models import Case, CaseState, Declaration, Message, MessageKind
 from acss.incidents.rules import STRUCTURE_STATUS, regulatory_deadlines
 from acss.incidents.selectors.cases import (
     case_get_for_declaration,
     message_get_for_display,
     message_list_visible,
-    question_get_on_declaration,
 )
 from acss.incidents.selectors.declarations import declaration_get_visible
-from acss.incidents.services import cases as handling
-
-AUTHORITY_CODES = ["dgs", "ansm", "anssi", "fssi"]
 
 # --------------------------------------------------------------------------------------------------
 # Output
@@ -170,15 +162,6 @@ class MessageSerializer(serializers.Serializer):
     answered_at = serializers.DateTimeField(allow_null=True)
 
 
-def _sees_as_staff(actor: Actor, declaration: Declaration) -> bool:
-    """Whether this person reads the case as staff (its handling) rather than as the structure."""
-    if actor.is_acss or actor.systematic_authority:
-        return True
-    if declaration.structure.departement.region_id in actor.ars_region_codes:
-        return True
-    return bool(actor.authority_ids) and declaration.escalations.filter(authority_id__in=actor.authority_ids).exists()
-
-
 def regulatory_deadlines_data(declaration: Declaration) -> dict:
     """The NIS 2 and CNIL clocks of ``acss.incidents.rules.regulatory_deadlines``, as the API gives them."""
     deadlines = regulatory_deadlines(declaration)
@@ -223,7 +206,7 @@ def _case_data(*, case: Case, declaration: Declaration, user, now: datetime) -> 
         "closure_summary": case.closure_summary,
         "handling": None,
     }
-    if _sees_as_staff(actor, declaration):
+    if access.reads_handling(actor_or_user=actor, declaration=declaration):
         due = case.qualification_due_at
         data["handling"] = {
             "state_label": str(CaseState(case.state).label),
@@ -292,10 +275,6 @@ def _errors(errors: dict, code: int = status.HTTP_400_BAD_REQUEST) -> Response:
     return Response({"errors": errors}, status=code)
 
 
-def _field_errors(serializer: serializers.Serializer) -> Response:
-    return _errors({k: [str(m) for m in v] for k, v in serializer.errors.items()})
-
-
 def _load(request, reference: str) -> tuple[Declaration, Case]:
     declaration = declaration_get_visible(user=request.user, reference=reference)
     return declaration, case_get_for_declaration(declaration=declaration)
@@ -339,23 +318,27 @@ class CaseDetailAPI(APIView):
 # --------------------------------------------------------------------------------------------------
 
 
-class MessageInputSerializer(serializers.Serializer):
+class MessageInput(
+    form_request_serializer(
+        "MessageInputFields",
+        [MessageForm],
+        notes={"question": "Pour une réponse (obligatoire alors) : l'identifiant d'une question de cette déclaration"},
+    )
+):
+    """Une question, une réponse ou une note interne : les champs du formulaire de la page."""
+
     kind = serializers.ChoiceField(
         choices=MessageKind.choices,
         help_text="question (cellule, ARS de la région), answer (la structure), note (cellule ACSS, interne)",
     )
-    body = NonBlankText(max_length=20000)
-    question = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=2**63 - 1,
-        help_text="Pour une réponse (obligatoire alors) : l'identifiant d'une question de cette déclaration.",
-    )
 
-    def validate(self, attrs):
-        if attrs["kind"] == MessageKind.ANSWER and not attrs.get("question"):
-            raise serializers.ValidationError({"question": _("Indiquez la question à laquelle vous répondez.")})
-        return attrs
+    class Meta:
+        ref_name = "MessageInput"
+
+
+def _unknown_kind() -> Response:
+    kinds = ", ".join(actions.MESSAGES)
+    return _errors({"kind": [_("Ce n'est pas un choix valide : les messages sont %(kinds)s.") % {"kinds": kinds}]})
 
 
 IDEMPOTENCY_ON_MESSAGE = OpenApiParameter(
@@ -391,7 +374,7 @@ class MessageListAPI(APIView):
 
     @extend_schema(
         parameters=[IDEMPOTENCY_ON_MESSAGE],
-        request=MessageInputSerializer,
+        request=MessageInput,
         responses={
             201: OpenApiResponse(MessageSerializer, description="Message écrit."),
             200: OpenApiResponse(
@@ -416,40 +399,21 @@ class MessageListAPI(APIView):
     def post(self, request, reference):
         declaration, _case = _load(request, reference)
         kind = request.data.get("kind")
-        if isinstance(kind, str) and kind in MessageKind.values:
-            access.check_action(actor_or_user=request.user, declaration=declaration, action=kind)
-        serializer = MessageInputSerializer(data=request.data)
-        if not serializer.is_valid():
-            return _field_errors(serializer)
-        data = serializer.validated_data
-        key = scoped_key(kind="api-msg", user_pk=request.user.pk, key=request.headers.get("Idempotency-Key"))
-        if data["kind"] == MessageKind.QUESTION:
-            written = handling.question_ask(
-                declaration=declaration,
-                by=request.user,
-                body=data["body"],
-                idempotency_key=key,
-                origin=AuditOrigin.of(request),
-            )
-        elif data["kind"] == MessageKind.NOTE:
-            written = handling.note_add(
-                declaration=declaration,
-                by=request.user,
-                body=data["body"],
-                idempotency_key=key,
-                origin=AuditOrigin.of(request),
-            )
-        else:
-            question = question_get_on_declaration(declaration=declaration, pk=data["question"])
-            if question is None:
-                return _errors({"question": [_("Cette question n'existe pas sur cette déclaration.")]})
-            written = handling.question_answer(
-                question=question,
-                by=request.user,
-                body=data["body"],
-                idempotency_key=key,
-                origin=AuditOrigin.of(request),
-            )
+        if not isinstance(kind, str) or kind not in actions.MESSAGES:
+            return _unknown_kind()
+        access.check_action(actor_or_user=request.user, declaration=declaration, action=kind)
+        data, type_errors = form_input(request.data, [MessageForm])
+        form = actions.message_form(kind, data, user=request.user, declaration=declaration)
+        if not form.is_valid() or type_errors:
+            return _errors({**actions.form_errors(form), **type_errors})
+        written = actions.message_post(
+            kind=kind,
+            declaration=declaration,
+            by=request.user,
+            data=form.cleaned_data,
+            origin=AuditOrigin.of(request),
+            key=scoped_key(kind="api-msg", user_pk=request.user.pk, key=request.headers.get("Idempotency-Key")),
+        )
         code = status.HTTP_201_CREATED if written.created else status.HTTP_200_OK
         message = message_get_for_display(pk=written.row.pk)
         return Response(MessageSerializer(_message_data(message)).data, status=code)
@@ -460,144 +424,33 @@ class MessageListAPI(APIView):
 # --------------------------------------------------------------------------------------------------
 
 
-class CaseActionSerializer(serializers.Serializer):
-    action = serializers.CharField(help_text="Le nom de l'action.")
-
-
-class CaseTakeSerializer(CaseActionSerializer):
-    """new → qualifying ; l'analyste se voit assigner le dossier si personne ne l'est."""
-
-
-class CaseAssignSerializer(CaseActionSerializer):
-    analyst = serializers.EmailField(allow_null=True, help_text="Adresse de l'analyste ; null pour désassigner.")
-
-    def validate_analyst(self, value):
-        if value is None:
-            return None
-        user = User.objects.filter(email__iexact=value.strip(), is_active=True).first()
-        if user is None:
-            raise serializers.ValidationError(_("Aucun compte actif n'a cette adresse."))
-        return user
-
-
-UNKNOWN_CATEGORY = QualifyForm.base_fields["category"].error_messages["invalid_choice"]  # the page's words
-
-
-class CaseQualifySerializer(CaseActionSerializer):
-    criticity = serializers.IntegerField(
-        min_value=1,
-        max_value=4,
-        help_text="De 1 (mineur) à 4 (majeur).",
-        error_messages={"min_value": handling.CRITICITY_RANGE, "max_value": handling.CRITICITY_RANGE},
-    )
-    legal_level = serializers.ChoiceField(choices=LegalLevel.choices)
-    justification = NonBlankText(max_length=5000)
-    sanitary_impact_confirmed = serializers.BooleanField()
-    category = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=IncidentCategory.objects.filter(active=True),  # as the page's form: a disabled one is refused
-        required=False,
-        allow_null=True,
-        help_text="Code de la typologie retenue (active).",
-        error_messages={"does_not_exist": UNKNOWN_CATEGORY, "invalid": UNKNOWN_CATEGORY},
-    )
-    rsit = serializers.CharField(required=False, allow_blank=True, max_length=120)
-
-
-class CaseAccompanySerializer(CaseActionSerializer):
-    """qualified → accompaniment."""
-
-
-class CaseCloseSerializer(CaseActionSerializer):
-    summary = NonBlankText(max_length=10000)
-    root_cause = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    degraded_hours = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=MAX_DEGRADED_HOURS
-    )
-    patients_affected = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=MAX_PATIENTS)
-    provider = serializers.CharField(required=False, allow_blank=True, max_length=200)
-
-
-class CaseOutOfScopeSerializer(CaseActionSerializer):
-    reason = NonBlankText(max_length=5000)
-
-
-class CaseMergeSerializer(CaseActionSerializer):
-    into = serializers.CharField(
-        max_length=20,
-        help_text="Référence de la déclaration qui reste (elle doit vous être visible), autre que celle-ci.",
-    )
-
-
-class CaseEscalateSerializer(CaseActionSerializer):
-    authority_code = serializers.ChoiceField(
-        choices=AUTHORITY_CODES, help_text="Une fois par autorité : une deuxième transmission est refusée."
-    )
-    reason = NonBlankText(max_length=5000)
-
-
-class CaseResolvedSerializer(CaseActionSerializer):
-    """La structure déclare l'incident résolu (la cellule clôt ensuite)."""
-
-
-ACTION_SERIALIZERS: dict[str, type[CaseActionSerializer]] = {
-    "take": CaseTakeSerializer,
-    "assign": CaseAssignSerializer,
-    "qualify": CaseQualifySerializer,
-    "accompany": CaseAccompanySerializer,
-    "close": CaseCloseSerializer,
-    "out_of_scope": CaseOutOfScopeSerializer,
-    "merge": CaseMergeSerializer,
-    "escalate": CaseEscalateSerializer,
-    "resolved": CaseResolvedSerializer,
+ACTION_NOTES = {  # what the schema says besides the form's own rules
+    "analyst": "Adresse électronique d'un analyste de la cellule (la casse est indifférente) ; null ou absent pour "
+    "ne plus assigner personne",
+    "into": "Référence de la déclaration qui reste (elle doit vous être visible), autre que celle-ci ; la casse et "
+    "les espaces autour sont indifférents",
+    "authority_code": "Une fois par autorité : une deuxième transmission est refusée",
 }
 
 
-def _run(action: str, data: dict, *, by, origin: AuditOrigin, declaration: Declaration, case: Case) -> None:
-    """Call the service of ``action`` (``merge``: ``data["into"]`` is the declaration already read)."""
-    if action == "take":
-        handling.case_take(case=case, by=by, origin=origin)
-    elif action == "assign":
-        handling.case_assign(case=case, analyst=data["analyst"], by=by, origin=origin)
-    elif action == "qualify":
-        handling.case_qualify(
-            case=case,
-            by=by,
-            criticity=data["criticity"],
-            legal_level=data["legal_level"],
-            justification=data["justification"],
-            sanitary_impact_confirmed=data["sanitary_impact_confirmed"],
-            category=data.get("category"),
-            rsit=data.get("rsit", ""),
-            origin=origin,
-        )
-    elif action == "accompany":
-        handling.case_start_accompaniment(case=case, by=by, origin=origin)
-    elif action == "close":
-        handling.case_close(
-            case=case,
-            by=by,
-            summary=data["summary"],
-            root_cause=data.get("root_cause", ""),
-            degraded_hours=data.get("degraded_hours"),
-            patients_affected=data.get("patients_affected"),
-            provider=data.get("provider", ""),
-            origin=origin,
-        )
-    elif action == "out_of_scope":
-        handling.case_out_of_scope(case=case, by=by, reason=data["reason"], origin=origin)
-    elif action == "merge":
-        handling.case_merge(case=case, by=by, into=data["into"], origin=origin)
-    elif action == "escalate":
-        handling.case_escalate(
-            case=case,
-            by=by,
-            authority_code=data["authority_code"],
-            reason=data["reason"],
-            origin=origin,
-        )
-    elif action == "resolved":
-        handling.case_structure_resolved(declaration=declaration, by=by, origin=origin)
+def _action_input(name: str) -> type[serializers.Serializer]:
+    """The request schema of action ``name``: its form's fields, and ``action`` itself (for the schema only: the
+    form validates)."""
+    entry = actions.ACTIONS[name]
+    component = "Case" + "".join(part.capitalize() for part in name.split("_"))
+    if entry.form is not None:
+        base = form_request_serializer(f"{component}Fields", [entry.form], notes=ACTION_NOTES)
+    else:
+        base = serializers.Serializer
+    attrs = {
+        "__doc__": entry.summary,
+        "action": serializers.CharField(help_text="Le nom de l'action."),
+        "Meta": type("Meta", (), {"ref_name": component}),
+    }
+    return type(component, (base,), attrs)
+
+
+ACTION_INPUTS = {name: _action_input(name) for name in actions.ACTIONS}
 
 
 IDEMPOTENCY_ON_ACTION = OpenApiParameter(
@@ -624,7 +477,7 @@ class CaseActionAPI(APIView):
         parameters=[IDEMPOTENCY_ON_ACTION],
         request=PolymorphicProxySerializer(
             component_name="CaseAction",
-            serializers=ACTION_SERIALIZERS,
+            serializers=ACTION_INPUTS,
             resource_type_field_name="action",
         ),
         responses={
@@ -648,27 +501,22 @@ class CaseActionAPI(APIView):
     def post(self, request, reference):
         declaration, case = _load(request, reference)
         action = request.data.get("action")
-        if not isinstance(action, str) or action not in ACTION_SERIALIZERS:
-            choices = ", ".join(ACTION_SERIALIZERS)
+        if not isinstance(action, str) or action not in actions.ACTIONS:
+            choices = ", ".join(actions.ACTIONS)
             return _errors({"action": [_("Action inconnue ; les actions sont : %(choices)s.") % {"choices": choices}]})
         access.check_action(actor_or_user=request.user, declaration=declaration, action=action)
-        serializer = ACTION_SERIALIZERS[action](data=request.data)
-        if not serializer.is_valid():
-            return _field_errors(serializer)
-        data = dict(serializer.validated_data)
-        if action == "merge":
-            try:
-                data["into"] = declaration_get_visible(user=request.user, reference=data["into"].strip().upper())
-            except Http404:
-                return _errors({"into": [_("Aucune déclaration de ce numéro ne vous est visible.")]})
-        handling.keyed_action(
-            key=scoped_key(kind="api-act", user_pk=request.user.pk, key=request.headers.get("Idempotency-Key")),
+        form_class = actions.ACTIONS[action].form
+        data, type_errors = form_input(request.data, [form_class] if form_class is not None else [])
+        form = actions.action_form(action, data, user=request.user, declaration=declaration)
+        if form is not None and (not form.is_valid() or type_errors):
+            return _errors({**actions.form_errors(form), **type_errors})
+        actions.action_run(
+            name=action,
+            case=case,
             declaration=declaration,
-            action=action,
             by=request.user,
-            params=data,
-            run=lambda: _run(
-                action, data, by=request.user, origin=AuditOrigin.of(request), declaration=declaration, case=case
-            ),
+            data=form.cleaned_data if form is not None else {},
+            origin=AuditOrigin.of(request),
+            key=scoped_key(kind="api-act", user_pk=request.user.pk, key=request.headers.get("Idempotency-Key")),
         )
         return _case_response(request, reference)
