@@ -403,3 +403,11 @@ def test_the_page_names_analysts_by_address_and_shows_the_one_assigned(world, tw
 def test_the_table_has_every_action_and_every_kind_of_message():
     assert set(actions.ACTIONS) == {*access.HANDLING_ACTIONS, access.RESOLVED}
     assert set(actions.MESSAGES) == set(MessageKind.values)
+
+
+def test_every_entry_of_the_table_is_run_over_both_transports():
+    """A new action (or kind of message) added to the table without its case here fails the suite."""
+    covered = {row[4]["kind"] if row[2] == "message" else row[2] for row in DONE}
+    assert covered >= set(actions.ACTIONS) | set(actions.MESSAGES), sorted(
+        (set(actions.ACTIONS) | set(actions.MESSAGES)) - covered
+    )

@@ -156,7 +156,8 @@ class Declaration(models.Model):
 
     @property
     def display_status(self):
-        """Where it stands, for lists and badges (``acss.incidents.rules.declaration_status``)."""
+        """Where it stands, for lists and badges (``acss.incidents.rules.declaration_status``). Imported here:
+        the rules read the models' choices, so the models cannot import the rules at load time."""
         from acss.incidents.rules import declaration_status
 
         return declaration_status(self)

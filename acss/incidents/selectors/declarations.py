@@ -11,13 +11,21 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, CharField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
 from django.utils.crypto import constant_time_compare
 
 from acss.accounts.models import Structure, VerificationStatus
 from acss.incidents import access
-from acss.incidents.models import Declaration, DeclarationDraft, Notification, NotificationKind
+from acss.incidents.models import (
+    Attachment,
+    Declaration,
+    DeclarationDraft,
+    Notification,
+    NotificationKind,
+    SituationUpdate,
+)
 from acss.incidents.oncall import ack_token
 
 
@@ -74,7 +82,6 @@ def draft_list_for_user(*, user) -> QuerySet:
 
 
 def attachment_get_visible(*, user, reference: str, pk: int):
-    from acss.incidents.models import Attachment
 
     declaration = declaration_get_visible(user=user, reference=reference)
     try:
@@ -85,10 +92,6 @@ def attachment_get_visible(*, user, reference: str, pk: int):
 
 def declaration_with_state(qs: QuerySet[Declaration]) -> QuerySet[Declaration]:
     """Annotate ``current_situation``: the latest situation update, else what the declaration said."""
-    from django.db.models import Case, CharField, Subquery, Value, When
-    from django.db.models.functions import Coalesce, NullIf
-
-    from acss.incidents.models import SituationUpdate
 
     latest = SituationUpdate.objects.filter(declaration=OuterRef("pk")).order_by("-effective_at", "-id")
     declared = Case(

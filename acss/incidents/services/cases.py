@@ -36,7 +36,7 @@ from acss.incidents import access
 from acss.incidents.models import Case, CaseState, Criticity, Declaration, Escalation, KeyedAction, Message, MessageKind
 from acss.incidents.rules import answer_business_days, provisional_criticity, qualification_hours, transition_allowed
 
-# What is missing or out of range, in the services' words: the page's forms and the API's serializers say the same.
+# What is missing or out of range, in the services' words: the table's forms (page and API) say the same.
 JUSTIFICATION_REQUIRED = gettext_lazy("La justification de la qualification est obligatoire.")
 SUMMARY_REQUIRED = gettext_lazy("La synthèse de clôture est obligatoire.")
 OUT_OF_SCOPE_REASON_REQUIRED = gettext_lazy("Indiquez pourquoi la déclaration est hors du champ.")

@@ -21,6 +21,7 @@ from acss.core.errors import Refusal, refusal_on_form
 from acss.core.formsafety import login_required_keeping_post, pop_kept_post
 from acss.core.idempotency import IdempotencyConflictError, scoped_key
 from acss.incidents import access
+from acss.incidents.forms.cases import AssignForm, CloseForm, EscalateForm, MergeForm, QualifyForm, ReasonForm
 from acss.incidents.forms.declarations import (
     REVIEW_STEP,
     STEPS,
@@ -35,6 +36,8 @@ from acss.incidents.forms.declarations import (
 )
 from acss.incidents.models import DeclarationDraft, Situation
 from acss.incidents.review import review_sections
+from acss.incidents.rules import RANSOMWARE_CATEGORY, RANSOMWARE_WORDS
+from acss.incidents.selectors.cases import acss_analysts, handling_view
 from acss.incidents.selectors.declarations import (
     attachment_get_visible,
     declaration_get_for_action,
@@ -49,6 +52,8 @@ from acss.incidents.selectors.declarations import (
 )
 from acss.incidents.services import declarations as services
 from acss.incidents.uploads import max_upload_label
+from acss.incidents.views.cases import pop_kept_forms
+from acss.reflexes.selectors import orientation_for_structure, reflex_sheets_for_categories
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
@@ -103,9 +108,6 @@ def _declare_label(user) -> str | None:
 @login_required
 @require_safe
 def declaration_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    from acss.incidents.forms.cases import AssignForm, CloseForm, EscalateForm, MergeForm, QualifyForm, ReasonForm
-    from acss.incidents.selectors.cases import acss_analysts, handling_view
-    from acss.incidents.views.cases import pop_kept_forms
 
     declaration = declaration_get_visible(user=request.user, reference=reference)
     actor = actor_for(request.user)
@@ -415,11 +417,9 @@ def draft_delete(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
 @login_required
 @require_safe
 def receipt(request: HttpRequest, reference: str) -> HttpResponse:
-    from acss.reflexes.selectors import orientation_for_structure, reflex_sheets_for_categories
 
     declaration = declaration_get_visible(user=request.user, reference=reference)
     codes = [declaration.category_id] if declaration.category_id else []
-    from acss.incidents.rules import RANSOMWARE_CATEGORY, RANSOMWARE_WORDS
 
     if not codes and RANSOMWARE_WORDS.search(declaration.alert_summary):
         codes = [RANSOMWARE_CATEGORY]
