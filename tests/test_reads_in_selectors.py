@@ -37,7 +37,6 @@ ALLOWED = {
     "access.py": "the access module: the visibility filter and the checks of an action rest on it",
     "tasks": "background tasks: they run without a person, after the action was allowed",
     "rules.py": "the business rules read the records they decide on (deadlines, references)",
-    "demo.py": "the demonstration data it creates, not reachable by a request",
     "models": "the models themselves (managers, constraints, properties)",
     "migrations": "schema and data migrations",
     "former": "the migration history of the former applications",
