@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from acss.core.tasks import send_mail_on_commit
 from acss.incidents.models import Notification, NotificationKind, NotificationState
-from acss.incidents.tasks.notifications import MAX_ATTEMPTS, deliver_notification, reclaim_expired_leases
+from acss.incidents.services.notifications import MAX_ATTEMPTS
+from acss.incidents.tasks.notifications import deliver_notification, reclaim_expired_leases
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
 

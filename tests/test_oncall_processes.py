@@ -30,7 +30,8 @@ from django_tasks_db.models import DBTaskResult
 from acss.core.calendars import cell_calendar
 from acss.core.models import AuditEvent
 from acss.incidents.models import Case, Declaration, Notification, NotificationKind, NotificationState, OncallStep
-from acss.incidents.tasks.notifications import ONCALL_WINDOW, route_declaration
+from acss.incidents.services.notifications import ONCALL_WINDOW
+from acss.incidents.tasks.notifications import route_declaration
 
 from .support.processes import Processes, process_env, read_mail, read_mails, shared_database_url, wait_for
 

@@ -1,7 +1,7 @@
 """No query on an incident model outside the incidents' selectors and services.
 
-Views, API views, forms, panels and templatetags call a selector (reads, built on the visibility filter) or a
-service (writes); they never write ``<IncidentModel>.objects`` themselves.
+Views, API views, forms, panels, templatetags and background tasks call a selector (reads, built on the visibility
+filter) or a service (writes); they never write ``<IncidentModel>.objects`` themselves.
 """
 
 from __future__ import annotations
@@ -35,9 +35,6 @@ ALLOWED = {
     "selectors": "the reads",
     "services": "the writes",
     "access.py": "the access module: the visibility filter and the checks of an action rest on it",
-    "tasks": "background tasks: they run without a person, after the action was allowed",
-    "rules.py": "the business rules read the records they decide on (deadlines, references)",
-    "demo.py": "the demonstration data it creates, not reachable by a request",
     "models": "the models themselves (managers, constraints, properties)",
     "migrations": "schema and data migrations",
     "former": "the migration history of the former applications",
@@ -119,6 +116,8 @@ def test_a_planted_module_outside_the_allowed_list_is_refused():
     assert not _allowed(INCIDENTS / "api" / "cases.py")
     assert not _allowed(ROOT / "veille" / "selectors.py")  # another application reads through the incidents' selectors
     assert queries_in("x = Declaration.objects.all()\n") == [(1, "x = Declaration.objects.all()")]
-    for allowed in ("selectors/cases.py", "services/declarations.py", "access.py", "tasks/reminders.py"):
+    assert not _allowed(INCIDENTS / "tasks" / "notifications.py")  # a task calls a service
+    assert not _allowed(INCIDENTS / "rules.py")
+    for allowed in ("selectors/cases.py", "services/declarations.py", "services/notifications.py", "access.py"):
         assert _allowed(INCIDENTS / allowed)
     assert _allowed(INCIDENTS / "migrations" / "0001_initial.py")

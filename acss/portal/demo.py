@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from acss.accounts.demo import DEMO_PASSWORD, DemoLogin, load_demo_accounts
-from acss.incidents.demo import load_demo_declarations
+from acss.incidents.services.demo import load_demo_declarations
 
 __all__ = ["DEMO_PASSWORD", "load_demo"]
 

@@ -207,3 +207,28 @@ def declaration_list_degraded_now(*, scope: QuerySet[Declaration]) -> QuerySet[D
 def keyed_action_exists(*, key: str) -> bool:
     """Whether an action was already recorded under this idempotency key (a retry)."""
     return KeyedAction.objects.filter(idempotency_key=key).exists()
+
+
+# The reminders' reads (the scheduler's; no person reads here)
+# --------------------------------------------------------------------------------------------------
+
+
+def case_list_overdue_qualification(*, now: datetime) -> list[tuple[int, int, datetime]]:
+    """(case pk, declaration pk, due) of the open, unqualified cases whose qualification was due before ``now``."""
+    return list(
+        Case.objects.filter(state__in=OPEN_STATES, qualified_at__isnull=True, qualification_due_at__lt=now).values_list(
+            "pk", "declaration_id", "qualification_due_at"
+        )
+    )
+
+
+def question_list_overdue(*, now: datetime) -> list[tuple[int, datetime]]:
+    """(pk, answer due) of the questions on open cases left unanswered past their deadline."""
+    return list(
+        Message.objects.filter(
+            kind=MessageKind.QUESTION,
+            answered_at__isnull=True,
+            answer_due_at__lt=now,
+            declaration__case__state__in=OPEN_STATES,
+        ).values_list("pk", "answer_due_at")
+    )
