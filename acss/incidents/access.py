@@ -191,7 +191,10 @@ def _state_allows(action: str, declaration: Declaration, case: Case | None) -> b
 def allowed_actions(*, actor_or_user, declaration: Declaration, case: Case | None = None) -> frozenset[str]:
     """What this person may do now on ``declaration`` and its ``case`` (read it first: one query)."""
     if case is None:
-        case = Case.objects.filter(declaration=declaration).first()
+        try:
+            case = declaration.case
+        except Case.DoesNotExist:
+            case = None
     return frozenset(a for a in actions_of(actor_or_user, declaration) if _state_allows(a, declaration, case))
 
 
