@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "acss.incidents.former.declarations",
     "acss.incidents.former.cases",
     "acss.veille",
+    "acss.alerts",
     "acss.portal",
 ]
 

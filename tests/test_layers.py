@@ -1,4 +1,4 @@
-"""The layers of pyproject.toml (portal > veille > incidents > reflexes > accounts > core) hold, and the check
+"""The layers of pyproject.toml (portal > alerts > veille > incidents > reflexes > accounts > core) hold, and the check
 does see a crossing: the same contract, applied to a small package laid out like acss/, refuses an upward import
 (even one inside a function) and an application given no layer."""
 
@@ -14,12 +14,17 @@ from importlinter.application.use_cases import lint_imports
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = "layered_sample"
-APPS = ("portal", "veille", "incidents", "reflexes", "accounts", "core")
 
 
 def _lint(config: Path, capsys) -> tuple[bool, str]:
     kept = lint_imports(config_filename=str(config), cache_dir=None, no_logo=True)
     return kept, capsys.readouterr().out
+
+
+def _layer_apps() -> list[list[str]]:
+    """The contract's layers, top first, each as the applications it holds."""
+    (contract,) = _project_contracts()["contracts"]
+    return [[name.strip() for name in layer.replace("|", ":").split(":")] for layer in contract["layers"]]
 
 
 def _project_contracts() -> dict:
@@ -44,7 +49,8 @@ def test_the_contract_is_exhaustive_and_names_every_application():
 def sample(tmp_path, monkeypatch):
     """A package with the applications of acss/, importing only downwards, and the project's contract on it."""
     package = tmp_path / SAMPLE
-    for app in APPS:
+    layers = _layer_apps()
+    for app in (app for layer in layers for app in layer):
         (package / app).mkdir(parents=True)
         (package / app / "__init__.py").write_text("")
     (package / "__init__.py").write_text("")
@@ -53,12 +59,14 @@ def sample(tmp_path, monkeypatch):
         (package / module.replace(".", "/")).with_suffix(".py").write_text(code)
 
     write("core.models", "VALUE = 1\n")
-    write("accounts.models", f"from {SAMPLE}.core import models\n")
-    write("reflexes.models", f"from {SAMPLE}.accounts import models\n")
-    write("incidents.models", f"from {SAMPLE}.reflexes import models\n")
-    write("incidents.services", f"def f():\n    from {SAMPLE}.accounts import models\n")
-    write("veille.models", f"from {SAMPLE}.incidents import models\n")
-    write("portal.views", f"from {SAMPLE}.incidents import models\nfrom {SAMPLE}.veille import models as m\n")
+    # Each application imports the one just below it; the portal imports every feature application.
+    for upper, lower in zip(layers, layers[1:], strict=False):
+        for app in upper:
+            if app != "core":
+                write(
+                    f"{app}.models", "".join(f"from {SAMPLE}.{below} import models as m_{below}\n" for below in lower)
+                )
+    write("portal.views", "".join(f"from {SAMPLE}.{app} import models as m_{app}\n" for app in layers[1]))
 
     options = _project_contracts()
     lines = ["[tool.importlinter]", f'root_package = "{SAMPLE}"']

@@ -7,8 +7,10 @@ content hash so that importing the same file again changes nothing.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -197,6 +199,45 @@ class Match(models.Model):
                 condition=Q(advisory__isnull=False),
             ),
         ]
+
+
+class TriageState(models.TextChoices):
+    NEW = "new", _("Nouveau")
+    TO_ALERT = "to_alert", _("À alerter")
+    DISMISSED = "dismissed", _("Écarté")
+    ALERTED = "alerted", _("Alerte publiée")
+
+
+class Triage(models.Model):
+    """The cell's decision on a matched record (a CVE or an advisory): the triage queue's row."""
+
+    vulnerability = models.OneToOneField(
+        Vulnerability, null=True, blank=True, on_delete=models.CASCADE, related_name="triage"
+    )
+    advisory = models.OneToOneField(Advisory, null=True, blank=True, on_delete=models.CASCADE, related_name="triage")
+    state = models.CharField(_("état"), max_length=10, choices=TriageState.choices, default=TriageState.NEW)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dismissed_reason = models.TextField(_("motif"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    changed_at = models.DateTimeField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("tri")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(vulnerability__isnull=False) ^ Q(advisory__isnull=False), name="triage_has_one_record"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="dismissed") | ~Q(dismissed_reason=""), name="triage_dismissed_has_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "created_at"])]
 
 
 class ImportRun(models.Model):
