@@ -85,11 +85,13 @@ INSTALLED_APPS = [
     "acss.core",
     "acss.accounts",
     "acss.reflexes",
+    "acss.subscriptions",
     "acss.incidents",
     # the migration history of the applications the incident was split into (acss/incidents/former)
     "acss.incidents.former.declarations",
     "acss.incidents.former.cases",
     "acss.veille",
+    "acss.inventories",
     "acss.alerts",
     "acss.portal",
 ]

@@ -20,6 +20,9 @@ urlpatterns = [
     path("", include("acss.reflexes.urls")),
     path("", include("acss.incidents.urls")),
     path("", include("acss.veille.urls")),
+    path("", include("acss.subscriptions.urls")),
+    path("", include("acss.inventories.urls")),
+    path("", include("acss.alerts.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
