@@ -141,6 +141,7 @@ class DemoAccounts:
     logins: list[DemoLogin]
     structures: dict[str, Structure]  # by the demo key ("chu-paris", "hus-strasbourg"…)
     analyst: User
+    second_analyst: User
 
 
 @transaction.atomic
@@ -208,6 +209,10 @@ def load_demo_accounts() -> DemoAccounts:
     )
     acss = Organisation.objects.get(kind=OrganisationKind.ACSS)
     analyst = add("analyste@acss.demo.example.fr", "Nadia", "Rousseau", "Analyste", [(acss, Role.ANALYST)], staff=True)
+    # A second analyst: what one analyst writes for the public, another approves (four eyes).
+    second_analyst = add(
+        "analyste2@acss.demo.example.fr", "Olivier", "Lambert", "Analyste", [(acss, Role.ANALYST)], staff=True
+    )
     add(
         "ars-idf@ars.demo.example.fr",
         "Julien",
@@ -248,4 +253,4 @@ def load_demo_accounts() -> DemoAccounts:
         )
     add("admin@acss.demo.example.fr", "Admin", "Technique", "Exploitation", [], superuser=True)
 
-    return DemoAccounts(logins, structures, analyst)
+    return DemoAccounts(logins, structures, analyst, second_analyst)
