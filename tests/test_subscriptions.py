@@ -290,6 +290,17 @@ def test_people_follow_their_preference_and_a_queryset_works(world):
     assert [m.to for m in mail.outbox] == [["rssi@ght.test"]]
 
 
+def test_an_address_first_subscribed_as_a_visitor_becomes_the_persons(world):
+    subscribe(Client(), "declarant@a.test", [Topic.ALERTS])
+    mail.outbox.clear()
+    a = world.personas["declarant_a"]
+    assert enqueue(key="k2", topic=Topic.STRUCTURE_ALERTS, subject="S", body="B", user_ids=[a.pk]) == 1
+    subscriber = Subscriber.objects.get(email="declarant@a.test")
+    assert subscriber.user == a
+    assert subscriber.confirmed_at is not None
+    assert [m.to for m in mail.outbox] == [["declarant@a.test"]]
+
+
 # --- the digest ---------------------------------------------------------------------------------------------
 
 

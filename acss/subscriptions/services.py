@@ -302,6 +302,15 @@ def deliveries_enqueue(
             ids_sql, ids_params = _ids_source(user_ids)
             people = f"AND r.user_id IN ({ids_sql}) AND r.user_id IN (SELECT id FROM {user_t} WHERE is_active)"  # noqa: S608 - our own table names
             people_params = ids_params
+            # An address first subscribed as a visitor becomes the person's (their account proves it).
+            cursor.execute(
+                f"UPDATE {subscriber_t} SET user_id = (SELECT u.id FROM {user_t} u "  # noqa: S608
+                f"WHERE lower(u.email) = {subscriber_t}.email), confirmed_at = COALESCE(confirmed_at, %s) "
+                f"WHERE user_id IS NULL AND email IN (SELECT lower(u.email) FROM {user_t} u "
+                f"WHERE u.id IN ({ids_sql}) AND u.is_active "
+                f"AND NOT EXISTS (SELECT 1 FROM {subscriber_t} s WHERE s.user_id = u.id))",
+                [now, *ids_params],
+            )
             default = DEFAULT_FREQUENCY.get(topic)
             if default is not None:
                 # Their subscriber (their account's address, confirmed) and the default subscription, when missing.
