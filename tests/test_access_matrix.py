@@ -75,6 +75,29 @@ def oncall_ack_kwargs(world) -> dict:
     return {"pk": alert.pk, "token": ack_token(alert)}
 
 
+# --- subscriptions: the signed links of the e-mails are the access (wrong ones: test_subscriptions) ---------
+
+
+def subscription_confirm_kwargs(world) -> dict:
+    from acss.subscriptions import tokens
+    from acss.subscriptions.models import Subscriber
+
+    subscriber = Subscriber.objects.create(email="visiteur@example.test", created_at=timezone.now())
+    return {"token": tokens.confirm_token(subscriber, ["alertes"])}
+
+
+def subscription_unsubscribe_kwargs(world) -> dict:
+    from acss.subscriptions import tokens
+    from acss.subscriptions.models import Subscriber, Subscription
+
+    now = timezone.now()
+    subscriber = Subscriber.objects.create(email="abonne@example.test", created_at=now, confirmed_at=now)
+    Subscription.objects.create(
+        subscriber=subscriber, topic="alertes", frequency="immediate", created_at=now, updated_at=now
+    )
+    return {"token": tokens.unsubscribe_token(subscriber, "alertes")}
+
+
 @dataclass
 class Rule:
     expect: dict[str, int]
@@ -157,6 +180,12 @@ RULES: dict[str, Rule] = {
     "api:addendum": Rule(api([], refused=405), lambda w: {"reference": w.decl_a.reference}, api=True),
     "api:situation": Rule(api([], refused=405), lambda w: {"reference": w.decl_a.reference}, api=True),
     "api:completion": Rule(api([], refused=405), lambda w: {"reference": w.decl_a.reference}, api=True),
+    # --- subscriptions: public pages, the link of the e-mail is the access; the preferences for the logged-in --
+    "subscriptions:subscribe": Rule(everyone(200)),
+    "subscriptions:requested": Rule(everyone(200)),
+    "subscriptions:confirm": Rule(everyone(200), subscription_confirm_kwargs),
+    "subscriptions:unsubscribe": Rule(everyone(200), subscription_unsubscribe_kwargs),
+    "subscriptions:preferences": Rule(login_then(200)),
 }
 
 # The Django admin: one rule for its whole namespace (OTPAdminSite: superusers with a second factor only).

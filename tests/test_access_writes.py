@@ -56,6 +56,8 @@ from .test_access_matrix import (
     WRITES_DECL_A,
     iter_route_names,
     oncall_ack_kwargs,
+    subscription_confirm_kwargs,
+    subscription_unsubscribe_kwargs,
 )
 from .test_intake import alert_payload
 
@@ -548,6 +550,32 @@ WRITES: dict[str, Write] = {
         lambda ctx: {"situation": "degraded", "effective_at": "2026-11-20T08:00"},
         api=True,
         says_why=True,
+    ),
+    # --- subscriptions ------------------------------------------------------------------------------------
+    # Anyone may ask; the address gets the confirmation link (after commit), the unconfirmed subscriber is written.
+    "subscriptions:subscribe": Write(
+        "subscriptions:subscribe",
+        everyone(302),
+        PERSONAS,
+        body=lambda ctx: {"email": "visiteur@example.test", "topics": ["alertes"]},
+    ),
+    # The signed link is the access, whoever holds it (no login; the unsubscribe POST needs no CSRF token).
+    "subscriptions:confirm": Write(
+        "subscriptions:confirm", everyone(200), PERSONAS, lambda ctx: subscription_confirm_kwargs(ctx.world)
+    ),
+    "subscriptions:unsubscribe": Write(
+        "subscriptions:unsubscribe",
+        everyone(200),
+        PERSONAS,
+        lambda ctx: subscription_unsubscribe_kwargs(ctx.world),
+        lambda ctx: {"List-Unsubscribe": "One-Click"},
+    ),
+    # Each logged-in person sets their own preferences.
+    "subscriptions:preferences": Write(
+        "subscriptions:preferences",
+        page(LOGGED_IN),
+        LOGGED_IN,
+        body=lambda ctx: {"alertes": "immediate", "bulletin": "daily", "alertes-structure": "immediate"},
     ),
 }
 
