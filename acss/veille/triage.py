@@ -1,8 +1,8 @@
 """Writes of the cell's triage queue: one ``Triage`` row per matched record (a CVE or an advisory), and the cell's
 decisions on it.
 
-- ``triage_ensure`` gives every record that has a ``Match`` its row, set-based (one query to read which rows
-  exist, one INSERT for the missing ones, ``ignore_conflicts`` deciding a race): the matcher calls it after
+- ``triage_ensure`` gives every record that has a ``Match`` its row, set-based (one INSERT per kind of record,
+  ``ignore_conflicts`` leaving the rows already there as they are): the matcher calls it after
   storing its matches (``matching.match_records``); the migration ``0004_triage_backfill`` did it once for the
   matches stored before. A record that stops matching keeps its row and its decision.
 - The decisions: ``triage_assign`` (to an analyst of the cell, or nobody), ``triage_mark_to_alert``
@@ -27,25 +27,19 @@ from acss.incidents.selectors.cases import acss_analysts
 from .models import Triage, TriageState
 
 
-def triage_ensure(*, vulnerability_ids: Iterable[int] = (), advisory_ids: Iterable[int] = ()) -> int:
-    """Create the missing ``Triage`` rows of these records (set-based); returns how many were created.
+def triage_ensure(*, vulnerability_ids: Iterable[int] = (), advisory_ids: Iterable[int] = ()) -> None:
+    """Create the missing ``Triage`` rows of these records: one INSERT per kind, the rows already there left as
+    they are by ``ignore_conflicts`` (which also decides a race between two matchers).
 
     No audit event: this is the matcher's bookkeeping, not a person's decision."""
-    created = 0
+    now = timezone.now()
     for field_name, ids in (("vulnerability_id", set(vulnerability_ids)), ("advisory_id", set(advisory_ids))):
-        if not ids:
-            continue
-        existing = set(Triage.objects.filter(**{f"{field_name}__in": ids}).values_list(field_name, flat=True))
-        missing = sorted(ids - existing)
-        if missing:
-            now = timezone.now()
+        if ids:
             Triage.objects.bulk_create(
-                [Triage(**{field_name: pk}, created_at=now) for pk in missing],
+                [Triage(**{field_name: pk}, created_at=now) for pk in sorted(ids)],
                 batch_size=500,
                 ignore_conflicts=True,
             )
-            created += len(missing)
-    return created
 
 
 def _locked(triage: Triage) -> Triage:
