@@ -117,6 +117,7 @@ def test_the_queue_filters(world, items):
     assert ids(family="common_it") == ["CVE-2026-0001", "CVE-2026-0003"]
     assert ids(immediate="on") == ["CVE-2026-0001", "CVE-2026-0003"]
     assert ids(kev="on") == ["CVE-2026-0001"]
+    assert ids(min_priority="60") == ["CVE-2026-0001", "CVE-2026-0003"]
     assert ids(q="pacs") == ["CVE-2026-0002"]
     assert ids(q="CVE-2026-0003") == ["CVE-2026-0003"]
     # An invalid filter is said and left out.

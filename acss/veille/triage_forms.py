@@ -33,6 +33,18 @@ class TriageFilterForm(DsfrBaseForm):
     family = forms.ChoiceField(
         label=gettext_lazy("Famille"), required=False, choices=[("", gettext_lazy("Toutes"))] + list(Family.choices)
     )
+    min_priority = forms.IntegerField(
+        label=gettext_lazy("Priorité minimale"),
+        help_text=gettext_lazy("De 0 à 100."),
+        required=False,
+        min_value=0,
+        max_value=100,
+        error_messages={
+            "invalid": gettext_lazy("Saisissez un nombre entier."),
+            "min_value": gettext_lazy("La priorité va de 0 à 100."),
+            "max_value": gettext_lazy("La priorité va de 0 à 100."),
+        },
+    )
     immediate = forms.BooleanField(label=gettext_lazy("Attention immédiate uniquement"), required=False)
     kev = forms.BooleanField(label=gettext_lazy("Exploitées (KEV) uniquement"), required=False)
 

@@ -47,7 +47,7 @@ def _record_matches(**extra) -> QuerySet[Match]:
 
 def triage_queue(*, filters: dict, user=None) -> QuerySet[Triage]:
     """The triage rows matching ``filters`` (state, assignee — an id, ``"moi"`` or ``"personne"`` —, family,
-    immediate, KEV, text), highest priority first. Paginate it, then ``triage_rows``."""
+    minimum priority, immediate, KEV, text), highest priority first. Paginate it, then ``triage_rows``."""
     best = _record_matches().order_by("-priority").values("priority")[:1]
     qs = Triage.objects.annotate(
         best_priority=Coalesce(Subquery(best, output_field=IntegerField()), Value(0)),
@@ -64,6 +64,8 @@ def triage_queue(*, filters: dict, user=None) -> QuerySet[Triage]:
         qs = qs.filter(assignee_id=assignee)
     if family := filters.get("family"):
         qs = qs.filter(Exists(_record_matches(family=family)))
+    if filters.get("min_priority") is not None:
+        qs = qs.filter(best_priority__gte=filters["min_priority"])
     if filters.get("immediate"):
         qs = qs.filter(immediate=True)
     if filters.get("kev"):

@@ -164,7 +164,7 @@ def cell_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_approve_here": user_pk not in authors,
         "awaiting": alert.state == AlertState.SUBMITTED or alert.pending_state == PendingState.SUBMITTED,
         "labels": FIELD_LABELS,
-        "target": 60,
+        "target": TARGET,
     }
     return render(request, "alerts/cell/detail.html", context)
 
