@@ -192,3 +192,13 @@ def technical_html(text: str) -> SafeString:
 
 def watched_product_labels(pks: list[int]) -> list[str]:
     return [str(p) for p in WatchedProduct.objects.select_related("vendor").filter(pk__in=list(pks or []))]
+
+
+def alert_sources(*, alert: Alert) -> list[tuple[str, str]]:
+    """The watch records the alert was written from, as (kind of the watch's page, identifier) (two queries)."""
+    cves = [("cve", cve_id) for cve_id in alert.vulnerabilities.order_by("cve_id").values_list("cve_id", flat=True)]
+    advisories = [
+        ("avis", tracking_id)
+        for tracking_id in alert.advisories.order_by("tracking_id").values_list("tracking_id", flat=True)
+    ]
+    return cves + advisories
