@@ -20,6 +20,8 @@ from acss.incidents.models import Notification, NotificationKind
 from acss.incidents.oncall import ack_token
 from acss.veille.models import Vulnerability
 
+from .alerts_helpers import make_alert, matched_cve, triage_of
+
 PERSONAS = [
     "anonymous",
     "declarant_a",
@@ -172,6 +174,20 @@ RULES: dict[str, Rule] = {
     ),
     "incidents:queue": Rule(only(["analyst"])),
     "incidents:ars_board": Rule(only(["ars_idf", "ars_other", "analyst"])),
+    # --- the triage queue and the editorial of alerts (the cell only) ---------------------------------
+    "veille:triage": Rule(only(["analyst"])),
+    "veille:triage_action": Rule(login_then(405), lambda w: {"pk": triage_of(matched_cve()).pk}),
+    "alerts:cell_list": Rule(only(["analyst"])),
+    "alerts:cell_new": Rule(login_then(405)),
+    "alerts:cell_detail": Rule(only(["analyst"]), lambda w: {"pk": make_alert(w.personas["analyst"]).pk}),
+    "alerts:cell_edit": Rule(only(["analyst"]), lambda w: {"pk": make_alert(w.personas["analyst"]).pk}),
+    "alerts:cell_submit": Rule(login_then(405), lambda w: {"pk": make_alert(w.personas["analyst"]).pk}),
+    "alerts:cell_approve": Rule(login_then(405), lambda w: {"pk": make_alert(w.personas["analyst"]).pk}),
+    "alerts:cell_reject": Rule(login_then(405), lambda w: {"pk": make_alert(w.personas["analyst"]).pk}),
+    "alerts:cell_withdraw": Rule(
+        only(["analyst"]), lambda w: {"pk": make_alert(w.personas["analyst"], state="published").pk}
+    ),
+    # --- end of the triage queue and the editorial ---------------------------------------------------
     "api:schema": Rule(everyone(200), api=True),
     "api:me": Rule(api(LOGGED_IN), api=True),
     "api:declaration_list": Rule(api(LOGGED_IN), api=True),

@@ -41,6 +41,7 @@ from acss.core.models import AuditEvent, Departement, StructureType
 from acss.incidents.models import Case, CaseState, Declaration, DeclarationDraft, Escalation
 from acss.incidents.services import cases as handling
 
+from .alerts_helpers import make_alert, matched_cve, second_analyst, triage_of
 from .conftest import PASSWORD, World, make_user, org
 from .html_helpers import refusal_of
 from .intake_helpers import STEP_DATA, api_payload, full_data
@@ -505,6 +506,52 @@ WRITES: dict[str, Write] = {
     ),
     "incidents:queue": Write("incidents:queue", page(["analyst"]), ["analyst"], body=queue_assign),
     **handling_writes(),
+    # --- the triage queue and the editorial of alerts (the cell only; the others get a 404) -------------
+    "veille:triage_action": Write(
+        "veille:triage_action",
+        page(["analyst"]),
+        ["analyst"],
+        lambda ctx: {"pk": triage_of(matched_cve()).pk},
+        lambda ctx: {"action": "dismiss", "reason": "Produit absent des établissements."},
+    ),
+    "alerts:cell_new": Write(
+        "alerts:cell_new", page(["analyst"]), ["analyst"], body=lambda ctx: {"items": [triage_of(matched_cve()).pk]}
+    ),
+    "alerts:cell_edit": Write(
+        "alerts:cell_edit",
+        page(["analyst"]),
+        ["analyst"],
+        lambda ctx: {"pk": make_alert(ctx.world.personas["analyst"]).pk},
+        lambda ctx: {"title": "Faille dans FortiOS", "severity": "elevee", "summary": "Mettez à jour."},
+    ),
+    "alerts:cell_submit": Write(
+        "alerts:cell_submit",
+        page(["analyst"]),
+        ["analyst"],
+        lambda ctx: {"pk": make_alert(ctx.world.personas["analyst"]).pk},
+    ),
+    # Written and submitted by a second analyst: the first may approve it.
+    "alerts:cell_approve": Write(
+        "alerts:cell_approve",
+        page(["analyst"]),
+        ["analyst"],
+        lambda ctx: {"pk": make_alert(second_analyst(), state="submitted").pk},
+    ),
+    "alerts:cell_reject": Write(
+        "alerts:cell_reject",
+        page(["analyst"]),
+        ["analyst"],
+        lambda ctx: {"pk": make_alert(second_analyst(), state="submitted").pk},
+        lambda ctx: {"comment": "Le « Que faire ? » est trop technique."},
+    ),
+    "alerts:cell_withdraw": Write(
+        "alerts:cell_withdraw",
+        page(["analyst"]),
+        ["analyst"],
+        lambda ctx: {"pk": make_alert(ctx.world.personas["analyst"], state="published").pk},
+        lambda ctx: {"reason": "Le fabricant a démenti la vulnérabilité."},
+    ),
+    # --- end of the triage queue and the editorial ----------------------------------------------------
     # --- API ----------------------------------------------------------------------------------------------
     "api:declaration_list": Write(
         "api:declaration_list",

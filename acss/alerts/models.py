@@ -30,6 +30,14 @@ class AlertState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Retirée")
 
 
+class PendingState(models.TextChoices):
+    """The next version of a published alert: none (blank), being edited, waiting for a second analyst."""
+
+    NONE = "", _("Aucune")
+    DRAFT = "draft", _("En préparation")
+    SUBMITTED = "submitted", _("À approuver")
+
+
 class Alert(models.Model):
     reference = models.CharField(_("référence"), max_length=20, unique=True, null=True, blank=True)
     state = models.CharField(_("état"), max_length=12, choices=AlertState.choices, default=AlertState.DRAFT)
@@ -69,6 +77,14 @@ class Alert(models.Model):
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The editorial (acss/alerts/services/editorial.py): the next version of a published alert, edited and then
+    # approved by a second analyst before readers see it ({"fields": {…}, "editors": [user ids]}).
+    pending = models.JSONField(_("version en préparation"), default=dict, blank=True)
+    pending_state = models.CharField(
+        _("état de la version en préparation"), max_length=10, choices=PendingState.choices, blank=True
+    )
+    pending_note = models.CharField(_("ce qui change"), max_length=500, blank=True)
+    review_comment = models.TextField(_("commentaire du relecteur"), blank=True)
 
     class Meta:
         ordering = ["-published_at", "-created_at"]

@@ -859,6 +859,7 @@ def match_records(
     from django.db import transaction
 
     from .models import Advisory, Match, Vulnerability
+    from .triage import triage_ensure
 
     watch = watch or WatchList.from_db()
     summary = MatchSummary()
@@ -867,6 +868,8 @@ def match_records(
         with transaction.atomic():
             Match.objects.filter(**{f"{filter_key}__in": ids}).delete()
             Match.objects.bulk_create(new, batch_size=500)
+            # Every matched record gets its row in the cell's triage queue (set-based; kept when it stops matching).
+            triage_ensure(**{f"{filter_key}_ids": {getattr(m, f"{filter_key}_id") for m in new}})
         summary.records += len(rows)
         summary.matches += len(new)
         summary.matched += len({getattr(m, f"{filter_key}_id") for m in new})

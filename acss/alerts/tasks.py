@@ -1,0 +1,14 @@
+"""The alerts' background work: thin wrappers over services. A task keeps its path, name and signature (queued
+rows name them)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from .services.publication import alert_publication_fanout
+
+
+@task()
+def alert_published(alert_id: int, revision: int) -> bool:
+    """An alert was published (``revision`` 1) or updated (2, 3…): hand it on (``alert_publication_fanout``)."""
+    return alert_publication_fanout(alert_id=alert_id, revision=revision)
