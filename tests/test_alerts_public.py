@@ -468,3 +468,33 @@ def test_bulletin_gathers_the_day_in_paris(client, author):
 
 def test_bulletin_of_an_unknown_day_is_404(client, db):
     assert client.get("/bulletin/2026-02-31/").status_code == 404
+
+
+def test_the_csaf_check_does_catch_a_broken_document(client, author):
+    """The validation above is not vacuous: a version that is not the last revision's is a mandatory failure."""
+    document = get_csaf(client, make_alert(author, revisions=2))
+    document["document"]["tracking"]["version"] = "7"
+    assert any(f.startswith("6.1.16") for f in failures(document))
+    del document["document"]["publisher"]
+    assert any(f.startswith("schema") for f in failures(document)), failures(document)
+
+
+def test_a_withdrawal_recorded_as_a_revision_is_not_doubled(client, author):
+    alert = make_alert(author, state=AlertState.WITHDRAWN, revisions=1)
+    AlertRevision.objects.create(
+        alert=alert, number=2, published_at=alert.withdrawn_at - timedelta(seconds=1), change_note="Retrait.", by=author
+    )
+    document = get_csaf(client, alert)
+    assert failures(document) == []
+    assert [r["summary"] for r in document["document"]["tracking"]["revision_history"]] == ["Publication.", "Retrait."]
+
+
+def test_the_bulletin_mail_is_in_french_whatever_the_language(author):
+    from django.utils import translation
+
+    alert = make_alert(author, state=AlertState.WITHDRAWN, published_at=datetime(2026, 11, 10, 9, 0, tzinfo=PARIS))
+    with translation.override("en"):
+        subject, body = bulletin_email(bulletin_for(alert.withdrawn_at.astimezone(PARIS).date()))
+    assert subject == "Bulletin de veille ACSS du mercredi 11 novembre 2026 : 1 alerte"
+    assert "ALERTES MISES À JOUR" in body
+    assert "Alerte retirée : Faux positif" in body

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.urls import reverse
 from django.utils import dateformat, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from acss.alerts.models import Alert, AlertState
 from acss.alerts.selectors.public import alerts_of_period, news_of_period
@@ -55,7 +57,7 @@ def day_label(day: date) -> str:
 def update_note(alert: Alert, start: datetime, end: datetime) -> str:
     """What changed on the alert that day: its withdrawal, else the notes of that day's revisions."""
     if alert.state == AlertState.WITHDRAWN and alert.withdrawn_at and start <= alert.withdrawn_at < end:
-        return f"Alerte retirée : {alert.withdrawn_reason}"
+        return _("Alerte retirée : %(reason)s") % {"reason": alert.withdrawn_reason}
     notes = [r.change_note for r in alert.revisions.all() if start <= r.published_at < end and r.change_note]
     return " ; ".join(notes)
 
@@ -65,26 +67,31 @@ def _url(name: str, *args) -> str:
 
 
 def bulletin_email(bulletin: Bulletin) -> tuple[str, str]:
-    """(subject, body) in plain French text."""
+    """(subject, body) in plain French text, whatever the language of the request that asks."""
+    with translation.override("fr"):
+        return _bulletin_email(bulletin)
+
+
+def _bulletin_email(bulletin: Bulletin) -> tuple[str, str]:
     start, end = day_bounds(bulletin.day)
     label = day_label(bulletin.day)
     count = len(bulletin.published) + len(bulletin.updated)
-    subject = f"Bulletin de veille ACSS du {label}"
+    subject = _("Bulletin de veille ACSS du %(day)s") % {"day": label}
     if count:
-        subject += f" : {count} alerte{'s' if count > 1 else ''}"
-    lines = [f"Bulletin de veille de la cellule ACSS du {label}.", ""]
+        subject += " : " + ngettext("%(n)d alerte", "%(n)d alertes", count) % {"n": count}
+    lines = [_("Bulletin de veille de la cellule ACSS du %(day)s.") % {"day": label}, ""]
     if bulletin.published:
-        lines += ["NOUVELLES ALERTES", ""]
+        lines += [_("NOUVELLES ALERTES"), ""]
         for alert in bulletin.published:
-            lines += [
-                f"- {alert.reference} — {alert.title}",
-                f"  Gravité : {alert.get_severity_display()}" + (" ; exploitée activement" if alert.exploited else ""),
-            ]
+            severity = _("Gravité : %(severity)s") % {"severity": alert.get_severity_display()}
+            if alert.exploited:
+                severity += " ; " + _("exploitée activement")
+            lines += [f"- {alert.reference} — {alert.title}", f"  {severity}"]
             if alert.summary.strip():
-                lines.append(f"  En bref : {alert.summary.strip()}")
+                lines.append("  " + _("En bref : %(text)s") % {"text": alert.summary.strip()})
             lines += [f"  {_url('alerts:alert_detail', alert.reference)}", ""]
     if bulletin.updated:
-        lines += ["ALERTES MISES À JOUR", ""]
+        lines += [_("ALERTES MISES À JOUR"), ""]
         for alert in bulletin.updated:
             lines.append(f"- {alert.reference} — {alert.title}")
             note = update_note(alert, start, end)
@@ -92,14 +99,14 @@ def bulletin_email(bulletin: Bulletin) -> tuple[str, str]:
                 lines.append(f"  {note}")
             lines += [f"  {_url('alerts:alert_detail', alert.reference)}", ""]
     if bulletin.news:
-        lines += ["ACTUALITÉS", ""]
+        lines += [_("ACTUALITÉS"), ""]
         for item in bulletin.news:
             lines.append(f"- {item.title}")
             if item.link:
                 lines.append(f"  {item.link}")
         lines.append("")
     lines += [
-        f"Ce bulletin en ligne : {_url('alerts:bulletin_day', bulletin.day.isoformat())}",
-        f"Toutes les alertes : {_url('alerts:alert_list')}",
+        _("Ce bulletin en ligne : %(url)s") % {"url": _url("alerts:bulletin_day", bulletin.day.isoformat())},
+        _("Toutes les alertes : %(url)s") % {"url": _url("alerts:alert_list")},
     ]
     return subject, "\n".join(lines) + "\n"

@@ -18,7 +18,7 @@ Every document is checked against the ``csaf`` package's schema and mandatory te
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +29,7 @@ from acss.alerts.models import Alert, AlertRevision, AlertState
 from acss.alerts.selectors.public import cve_list, product_lines
 
 CSAF_VERSION = "2.0"
+WITHDRAWAL_TOLERANCE = timedelta(minutes=1)
 TLP_LABEL = "WHITE"
 TLP_URL = "https://www.first.org/tlp/"
 CSAF_SCHEMA_URL = "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json"
@@ -93,7 +94,8 @@ def revision_history(alert: Alert, revisions: list[AlertRevision]) -> list[dict[
         history.append({"date": _iso(alert.published_at), "number": "1", "summary": "Publication initiale."})
     if alert.state == AlertState.WITHDRAWN and alert.withdrawn_at:
         last = max(r.published_at for r in revisions) if revisions else alert.published_at
-        if alert.withdrawn_at > last:
+        # The editorial may record the withdrawal as a revision itself (a moment before ``withdrawn_at``).
+        if alert.withdrawn_at > last + WITHDRAWAL_TOLERANCE:
             history.append(
                 {
                     "date": _iso(alert.withdrawn_at),
