@@ -189,6 +189,7 @@ def test_alert_page_shows_everything_a_reader_needs(client, author):
         "Que faire ?",
         "Appliquer la mise à jour 4.2",
         "<em>débordement</em>",
+        '<h3 id="section-detail">Détail</h3>',
         'href="https://example.org/avis"',
         "Mise à jour du 21 novembre 2026 : Correctif disponible (révision 2).",
     ):

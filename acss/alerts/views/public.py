@@ -6,6 +6,7 @@ Every page is GET only; the filters are a GET form; an invalid filter is reporte
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 from django import forms
@@ -13,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
@@ -121,6 +123,13 @@ def _links(values) -> list[dict]:
     return out
 
 
+def _technical_html(text: str) -> SafeString:
+    """The sanitised Markdown, its headings one level down: they sit under the page's « Détails techniques »."""
+    html = markdown_to_html(text)
+    shifted = re.sub(r"<(/?)h([2-5])\b", lambda m: f"<{m[1]}h{int(m[2]) + 1}", str(html))
+    return mark_safe(shifted)  # noqa: S308 — sanitised by markdown_to_html; only tag names changed
+
+
 def _row(alert) -> dict:
     return {
         "alert": alert,
@@ -158,7 +167,7 @@ def alert_detail(request: HttpRequest, reference: str) -> HttpResponse:
         {
             "title": f"{alert.reference} — {alert.title}",
             **_row(alert),
-            "technical_html": markdown_to_html(alert.technical),
+            "technical_html": _technical_html(alert.technical),
             "references": _links(alert.references),
             "revisions": revisions,
             "updates": [r for r in revisions if r.number > 1],
