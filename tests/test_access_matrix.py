@@ -16,6 +16,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from acss.alerts.models import Alert, AlertRevision
 from acss.incidents.models import Notification, NotificationKind
 from acss.incidents.oncall import ack_token
 from acss.veille.models import Vulnerability
@@ -98,6 +99,23 @@ def subscription_unsubscribe_kwargs(world) -> dict:
         subscriber=subscriber, topic="alertes", frequency="immediate", created_at=now, updated_at=now
     )
     return {"token": tokens.unsubscribe_token(subscriber, "alertes")}
+
+def published_alert(world) -> Alert:
+    """A published alert (the public space of the watch), written as the editorial leaves it."""
+    by = world.personas["analyst"]
+    at = timezone.now()
+    alert, created = Alert.objects.get_or_create(
+        reference="ACSS-ALE-2026-0001",
+        defaults={"state": "published", "title": "Alerte", "severity": "elevee", "created_by": by, "published_at": at},
+    )
+    if created:
+        AlertRevision.objects.create(alert=alert, number=1, published_at=at, change_note="Publication.", by=by)
+    return alert
+
+
+def csaf_document_kwargs(world) -> dict:
+    alert = published_alert(world)
+    return {"year": alert.published_at.year, "name": f"{alert.reference.lower()}.json"}
 
 
 @dataclass
@@ -202,6 +220,20 @@ RULES: dict[str, Rule] = {
     "subscriptions:confirm": Rule(everyone(200), subscription_confirm_kwargs),
     "subscriptions:unsubscribe": Rule(everyone(200), subscription_unsubscribe_kwargs),
     "subscriptions:preferences": Rule(login_then(200)),
+
+    # The public space of the watch (no login): alerts, news, bulletin, feeds, JSON and CSAF files.
+    "alerts:alert_list": Rule(everyone(200)),
+    "alerts:alert_detail": Rule(everyone(200), lambda w: {"reference": published_alert(w).reference}),
+    "alerts:feed_rss": Rule(everyone(200)),
+    "alerts:feed_atom": Rule(everyone(200)),
+    "alerts:news_list": Rule(everyone(200)),
+    "alerts:bulletin_today": Rule(everyone(200)),
+    "alerts:bulletin_day": Rule(everyone(200), lambda w: {"day": "2026-11-20"}),
+    "alerts:api_alert_list": Rule(everyone(200)),
+    "alerts:api_alert_detail": Rule(everyone(200), lambda w: {"reference": published_alert(w).reference}),
+    "alerts:csaf_provider_metadata": Rule(everyone(200)),
+    "alerts:csaf_rolie_feed": Rule(everyone(200)),
+    "alerts:csaf_document": Rule(everyone(200), csaf_document_kwargs),
 }
 
 # The Django admin: one rule for its whole namespace (OTPAdminSite: superusers with a second factor only).
