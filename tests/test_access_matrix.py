@@ -75,6 +75,42 @@ def oncall_ack_kwargs(world) -> dict:
     return {"pk": alert.pk, "token": ack_token(alert)}
 
 
+# --- inventories and the structures an alert concerns ----------------------------------------------------------
+# Hospital A's inventory is changed by its people and the cell; its region's ARS reads it (403 to change it).
+WRITES_INVENTORY_A = ["declarant_a", "manager_a", "group_officer", "analyst"]
+
+
+def published_alert_kwargs(world) -> dict:
+    """A published alert that concerns hospital A (its status is set by A's people, counted for the cell and ARS)."""
+    from acss.alerts.models import Alert, AlertConcern, AlertState
+
+    alert, _ = Alert.objects.get_or_create(
+        reference="ACSS-ALE-2026-0901",
+        defaults={
+            "state": AlertState.PUBLISHED,
+            "title": "Alerte de test",
+            "severity": "elevee",
+            "created_by": world.personas["analyst"],
+            "published_at": timezone.now(),
+        },
+    )
+    AlertConcern.objects.get_or_create(alert=alert, structure=world.structure_a)
+    return {"pk": alert.pk}
+
+
+def inventory_item_kwargs(world) -> dict:
+    from acss.inventories.models import InventoryItem
+
+    item, _ = InventoryItem.objects.get_or_create(
+        structure=world.structure_a,
+        name_key="fortinet|fortios",
+        version="",
+        cpe="",
+        defaults={"vendor": "Fortinet", "product": "FortiOS", "source": "typed"},
+    )
+    return {"pk": world.structure_a.pk, "item": item.pk}
+
+
 @dataclass
 class Rule:
     expect: dict[str, int]
@@ -157,6 +193,19 @@ RULES: dict[str, Rule] = {
     "api:addendum": Rule(api([], refused=405), lambda w: {"reference": w.decl_a.reference}, api=True),
     "api:situation": Rule(api([], refused=405), lambda w: {"reference": w.decl_a.reference}, api=True),
     "api:completion": Rule(api([], refused=405), lambda w: {"reference": w.decl_a.reference}, api=True),
+    # --- inventories and the structures an alert concerns ---
+    "inventories:inventory": Rule(only(SEES_STRUCTURE_A), lambda w: {"pk": w.structure_a.pk}),
+    "inventories:import": Rule(only(WRITES_INVENTORY_A, ars_idf=403), lambda w: {"pk": w.structure_a.pk}),
+    "inventories:add_watched": Rule(login_then(405), lambda w: {"pk": w.structure_a.pk}),
+    "inventories:add_typed": Rule(login_then(405), lambda w: {"pk": w.structure_a.pk}),
+    "inventories:import_confirm": Rule(login_then(405), lambda w: {"pk": w.structure_a.pk}),
+    "inventories:remove": Rule(login_then(405), inventory_item_kwargs),
+    "inventories:match": Rule(login_then(405), inventory_item_kwargs),
+    "alerts:concern_status": Rule(
+        login_then(405), lambda w: {"pk": w.structure_a.pk, "alert": published_alert_kwargs(w)["pk"]}
+    ),
+    "alerts:concern_counts": Rule(only(["analyst"]), published_alert_kwargs),
+    "alerts:concern_counts_region": Rule(only(["ars_idf", "ars_other", "analyst"]), published_alert_kwargs),
 }
 
 # The Django admin: one rule for its whole namespace (OTPAdminSite: superusers with a second factor only).
