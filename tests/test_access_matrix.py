@@ -199,6 +199,7 @@ RULES: dict[str, Rule] = {
     "inventories:add_watched": Rule(login_then(405), lambda w: {"pk": w.structure_a.pk}),
     "inventories:add_typed": Rule(login_then(405), lambda w: {"pk": w.structure_a.pk}),
     "inventories:import_confirm": Rule(login_then(405), lambda w: {"pk": w.structure_a.pk}),
+    "inventories:match_all": Rule(login_then(405), lambda w: {"pk": w.structure_a.pk}),
     "inventories:remove": Rule(login_then(405), inventory_item_kwargs),
     "inventories:match": Rule(login_then(405), inventory_item_kwargs),
     "alerts:concern_status": Rule(

@@ -254,6 +254,12 @@ def suggested_item_kwargs(ctx: Ctx) -> dict:
     return kwargs
 
 
+def suggestion_of_a_kwargs(ctx: Ctx) -> dict:
+    """Hospital A's inventory, with one suggestion waiting for confirmation."""
+    suggested_item_kwargs(ctx)
+    return structure_a_kwargs(ctx)
+
+
 def inventory_csv(ctx: Ctx) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -578,6 +584,13 @@ WRITES: dict[str, Write] = {
         WRITES_INVENTORY_A,
         suggested_item_kwargs,
         lambda ctx: {"decision": "confirm"},
+        says_why=True,
+    ),
+    "inventories:match_all": Write(
+        "inventories:match_all",
+        page(WRITES_INVENTORY_A, ars_idf=403),
+        WRITES_INVENTORY_A,
+        suggestion_of_a_kwargs,
         says_why=True,
     ),
     # Reading the file shows its rows (200) and writes nothing; the confirmation writes them.

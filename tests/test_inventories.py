@@ -255,6 +255,18 @@ def test_typed_product_gets_a_suggestion_the_person_confirms(world):
     assert AuditEvent.objects.filter(action="inventory.match_confirmed", object_id=str(item.pk)).exists()
 
 
+def test_every_suggestion_is_confirmed_at_once_after_an_import(world):
+    client = world.client("declarant_a")
+    import_file(client, world.structure_a, CSV_SEMICOLON)
+    assert InventoryItem.objects.filter(watched_product__isnull=False, match_confirmed=False).count() == 3
+    page = client.get(reverse("inventories:inventory", args=[world.structure_a.pk])).content.decode()
+    assert "Confirmer toutes les correspondances suggérées" in page
+    client.post(reverse("inventories:match_all", args=[world.structure_a.pk]))
+    assert not InventoryItem.objects.filter(watched_product__isnull=False, match_confirmed=False).exists()
+    assert InventoryItem.objects.filter(match_confirmed=True).count() == 3
+    assert AuditEvent.objects.filter(action="inventory.matches_confirmed").count() == 1
+
+
 def test_a_rejected_suggestion_leaves_no_watched_product(world):
     client = world.client("declarant_a")
     client.post(

@@ -136,10 +136,11 @@ def _reasons(items, why):
 
 
 @transaction.atomic
-def concerns_refresh(*, alert: Alert, origin: AuditOrigin | None = None) -> list[int]:
+def concerns_refresh(*, alert: Alert, by=None, origin: AuditOrigin | None = None) -> list[int]:
     """Write the concerns of a published alert; the ids of the structures it newly concerns.
 
     A constant number of queries whatever the number of structures and items (see the module's docstring).
+    ``by``: who published or updated the alert (None: the platform itself), for the audit event.
     """
     if alert.state != AlertState.PUBLISHED:
         return []
@@ -167,6 +168,7 @@ def concerns_refresh(*, alert: Alert, origin: AuditOrigin | None = None) -> list
             structure_id__in=new_ids
         ).update(reasons=Subquery(per_structure, output_field=JSONField()))
     audit_record(
+        actor=by,
         action="alert.concerns_refreshed",
         obj=alert,
         origin=origin,

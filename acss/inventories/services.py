@@ -169,6 +169,22 @@ def inventory_match_decide(
 
 
 @transaction.atomic
+def inventory_matches_confirm_all(*, by, structure: Structure, origin: AuditOrigin | None = None) -> int:
+    """Confirm every suggestion of the structure's inventory at once (after an import); the number confirmed."""
+    pending = InventoryItem.objects.filter(structure=structure, watched_product__isnull=False, match_confirmed=False)
+    ids = list(pending.values_list("pk", flat=True))
+    confirmed = InventoryItem.objects.filter(pk__in=ids).update(match_confirmed=True)
+    audit_record(
+        actor=by,
+        action="inventory.matches_confirmed",
+        obj=structure,
+        origin=origin,
+        data={"items": ids[:1000], "count": confirmed},
+    )
+    return confirmed
+
+
+@transaction.atomic
 def inventory_item_remove(*, by, item: InventoryItem, origin: AuditOrigin | None = None) -> None:
     data = {"structure": item.structure_id, "label": str(item), "cpe": item.cpe}
     pk = item.pk

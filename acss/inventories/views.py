@@ -135,6 +135,17 @@ def match_decide(request: HttpRequest, pk: int, item: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def match_confirm_all(request: HttpRequest, pk: int) -> HttpResponse:
+    structure = structure_get_inventory_for_change(user=request.user, pk=pk)
+    confirmed = services.inventory_matches_confirm_all(
+        by=request.user, structure=structure, origin=AuditOrigin.of(request)
+    )
+    messages.success(request, _("%(n)d correspondance(s) confirmée(s).") % {"n": confirmed})
+    return redirect("inventories:inventory", pk=structure.pk)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """The file is read and shown (nothing is written); its rows wait in the session for the confirmation."""
