@@ -100,6 +100,7 @@ def subscription_unsubscribe_kwargs(world) -> dict:
     )
     return {"token": tokens.unsubscribe_token(subscriber, "alertes")}
 
+
 def published_alert(world) -> Alert:
     """A published alert (the public space of the watch), written as the editorial leaves it."""
     by = world.personas["analyst"]
@@ -116,6 +117,42 @@ def published_alert(world) -> Alert:
 def csaf_document_kwargs(world) -> dict:
     alert = published_alert(world)
     return {"year": alert.published_at.year, "name": f"{alert.reference.lower()}.json"}
+
+
+# --- inventories and the structures an alert concerns ----------------------------------------------------------
+# Hospital A's inventory is changed by its people and the cell; its region's ARS reads it (403 to change it).
+WRITES_INVENTORY_A = ["declarant_a", "manager_a", "group_officer", "analyst"]
+
+
+def published_alert_kwargs(world) -> dict:
+    """A published alert that concerns hospital A (its status is set by A's people, counted for the cell and ARS)."""
+    from acss.alerts.models import Alert, AlertConcern, AlertState
+
+    alert, _ = Alert.objects.get_or_create(
+        reference="ACSS-ALE-2026-0901",
+        defaults={
+            "state": AlertState.PUBLISHED,
+            "title": "Alerte de test",
+            "severity": "elevee",
+            "created_by": world.personas["analyst"],
+            "published_at": timezone.now(),
+        },
+    )
+    AlertConcern.objects.get_or_create(alert=alert, structure=world.structure_a)
+    return {"pk": alert.pk}
+
+
+def inventory_item_kwargs(world) -> dict:
+    from acss.inventories.models import InventoryItem
+
+    item, _ = InventoryItem.objects.get_or_create(
+        structure=world.structure_a,
+        name_key="fortinet|fortios",
+        version="",
+        cpe="",
+        defaults={"vendor": "Fortinet", "product": "FortiOS", "source": "typed"},
+    )
+    return {"pk": world.structure_a.pk, "item": item.pk}
 
 
 @dataclass
@@ -220,7 +257,6 @@ RULES: dict[str, Rule] = {
     "subscriptions:confirm": Rule(everyone(200), subscription_confirm_kwargs),
     "subscriptions:unsubscribe": Rule(everyone(200), subscription_unsubscribe_kwargs),
     "subscriptions:preferences": Rule(login_then(200)),
-
     # The public space of the watch (no login): alerts, news, bulletin, feeds, JSON and CSAF files.
     "alerts:alert_list": Rule(everyone(200)),
     "alerts:alert_detail": Rule(everyone(200), lambda w: {"reference": published_alert(w).reference}),
@@ -234,6 +270,20 @@ RULES: dict[str, Rule] = {
     "alerts:csaf_provider_metadata": Rule(everyone(200)),
     "alerts:csaf_rolie_feed": Rule(everyone(200)),
     "alerts:csaf_document": Rule(everyone(200), csaf_document_kwargs),
+    # --- inventories and the structures an alert concerns ---
+    "inventories:inventory": Rule(only(SEES_STRUCTURE_A), lambda w: {"pk": w.structure_a.pk}),
+    "inventories:import": Rule(only(WRITES_INVENTORY_A, ars_idf=403), lambda w: {"pk": w.structure_a.pk}),
+    "inventories:add_watched": Rule(login_then(405), lambda w: {"pk": w.structure_a.pk}),
+    "inventories:add_typed": Rule(login_then(405), lambda w: {"pk": w.structure_a.pk}),
+    "inventories:import_confirm": Rule(login_then(405), lambda w: {"pk": w.structure_a.pk}),
+    "inventories:match_all": Rule(login_then(405), lambda w: {"pk": w.structure_a.pk}),
+    "inventories:remove": Rule(login_then(405), inventory_item_kwargs),
+    "inventories:match": Rule(login_then(405), inventory_item_kwargs),
+    "alerts:concern_status": Rule(
+        login_then(405), lambda w: {"pk": w.structure_a.pk, "alert": published_alert_kwargs(w)["pk"]}
+    ),
+    "alerts:concern_counts": Rule(only(["analyst"]), published_alert_kwargs),
+    "alerts:concern_counts_region": Rule(only(["ars_idf", "ars_other", "analyst"]), published_alert_kwargs),
 }
 
 # The Django admin: one rule for its whole namespace (OTPAdminSite: superusers with a second factor only).

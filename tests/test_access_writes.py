@@ -55,8 +55,11 @@ from .test_access_matrix import (
     SEES_STRUCTURE_A,
     STAFF,
     WRITES_DECL_A,
+    WRITES_INVENTORY_A,
+    inventory_item_kwargs,
     iter_route_names,
     oncall_ack_kwargs,
+    published_alert_kwargs,
     subscription_confirm_kwargs,
     subscription_unsubscribe_kwargs,
 )
@@ -227,6 +230,53 @@ def alert_json(ctx: Ctx) -> dict:
     data = alert_payload(ctx.world.structure_a)
     data.pop("submission_key")
     return {**data, "is_major": True}
+
+
+# --- inventories and the structures an alert concerns ----------------------------------------------------------
+
+
+def structure_a_kwargs(ctx: Ctx) -> dict:
+    return {"pk": ctx.world.structure_a.pk}
+
+
+def fortios_body(ctx: Ctx) -> dict:
+    from acss.veille.models import WatchedProduct
+
+    return {"watched_product": WatchedProduct.objects.get(vendor__name="Fortinet", name="FortiOS").pk, "version": "7.2"}
+
+
+def suggested_item_kwargs(ctx: Ctx) -> dict:
+    """An item of hospital A with a suggested watch-list product, not yet confirmed."""
+    from acss.inventories.models import InventoryItem
+    from acss.veille.models import WatchedProduct
+
+    kwargs = inventory_item_kwargs(ctx.world)
+    InventoryItem.objects.filter(pk=kwargs["item"]).update(
+        watched_product=WatchedProduct.objects.get(vendor__name="Fortinet", name="FortiOS"), match_confirmed=False
+    )
+    return kwargs
+
+
+def suggestion_of_a_kwargs(ctx: Ctx) -> dict:
+    """Hospital A's inventory, with one suggestion waiting for confirmation."""
+    suggested_item_kwargs(ctx)
+    return structure_a_kwargs(ctx)
+
+
+def inventory_csv(ctx: Ctx) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("inventaire.csv", b"fournisseur;produit;version\nFortinet;FortiOS;7.2\n")}
+
+
+def previewed_import_kwargs(ctx: Ctx) -> dict:
+    """The file is read first (its rows wait in the session of whoever may import)."""
+    ctx.client.post(reverse("inventories:import", kwargs=structure_a_kwargs(ctx)), inventory_csv(ctx))
+    return structure_a_kwargs(ctx)
+
+
+def concern_status_kwargs(ctx: Ctx) -> dict:
+    return {"pk": ctx.world.structure_a.pk, "alert": published_alert_kwargs(ctx.world)["pk"]}
 
 
 # --- the handling of declaration A: one variant per action, each in a state where it is valid ---------
@@ -552,6 +602,72 @@ WRITES: dict[str, Write] = {
         lambda ctx: {"reason": "Le fabricant a démenti la vulnérabilité."},
     ),
     # --- end of the triage queue and the editorial ----------------------------------------------------
+    # --- inventories and the structures an alert concerns ---------------------------------------------------
+    # Hospital A's people and the cell change its inventory; its region's ARS reads it and is told why.
+    "inventories:add_watched": Write(
+        "inventories:add_watched",
+        page(WRITES_INVENTORY_A, ars_idf=403),
+        WRITES_INVENTORY_A,
+        structure_a_kwargs,
+        fortios_body,
+        says_why=True,
+    ),
+    "inventories:add_typed": Write(
+        "inventories:add_typed",
+        page(WRITES_INVENTORY_A, ars_idf=403),
+        WRITES_INVENTORY_A,
+        structure_a_kwargs,
+        lambda ctx: {"vendor": "Philips", "product": "Vue PACS", "version": "12.2", "cpe": ""},
+        says_why=True,
+    ),
+    "inventories:remove": Write(
+        "inventories:remove",
+        page(WRITES_INVENTORY_A, ars_idf=403),
+        WRITES_INVENTORY_A,
+        lambda ctx: inventory_item_kwargs(ctx.world),
+        says_why=True,
+    ),
+    "inventories:match": Write(
+        "inventories:match",
+        page(WRITES_INVENTORY_A, ars_idf=403),
+        WRITES_INVENTORY_A,
+        suggested_item_kwargs,
+        lambda ctx: {"decision": "confirm"},
+        says_why=True,
+    ),
+    "inventories:match_all": Write(
+        "inventories:match_all",
+        page(WRITES_INVENTORY_A, ars_idf=403),
+        WRITES_INVENTORY_A,
+        suggestion_of_a_kwargs,
+        says_why=True,
+    ),
+    # Reading the file shows its rows (200) and writes nothing; the confirmation writes them.
+    "inventories:import": Write(
+        "inventories:import",
+        page(WRITES_INVENTORY_A, ok=200, ars_idf=403),
+        WRITES_INVENTORY_A,
+        structure_a_kwargs,
+        inventory_csv,
+        must_write=False,
+        says_why=True,
+    ),
+    "inventories:import_confirm": Write(
+        "inventories:import_confirm",
+        page(WRITES_INVENTORY_A, ars_idf=403),
+        WRITES_INVENTORY_A,
+        previewed_import_kwargs,
+        says_why=True,
+    ),
+    # Only hospital A's people say where it stands; the cell and the region's ARS read it and are told why.
+    "alerts:concern_status": Write(
+        "alerts:concern_status",
+        page(STRUCTURE_A, ars_idf=403, analyst=403),
+        STRUCTURE_A,
+        concern_status_kwargs,
+        lambda ctx: {"status": "traite"},
+        says_why=True,
+    ),
     # --- API ----------------------------------------------------------------------------------------------
     "api:declaration_list": Write(
         "api:declaration_list",
