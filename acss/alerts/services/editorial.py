@@ -408,4 +408,5 @@ def alert_withdraw(*, by, alert: Alert, reason: str, origin: AuditOrigin | None 
         origin=origin,
         data={"reason": reason, "revision": revision.number},
     )
+    enqueue_on_commit(alert_published, alert_id=alert.pk, revision=revision.number)  # the readers are told
     return alert
