@@ -133,9 +133,23 @@ def test_the_staff_navigation_groups_the_cell_pages(world):
         "File des dossiers",
         "Tableau régional",
         "Veille",
+        "File de tri",
+        "Rédaction des alertes",
         "Inscriptions à vérifier",
     ]
-    assert menus_of(world.client("ars_idf").get(reverse("portal:home")).content.decode()) == {}
+    # The ARS has no cell menu; like everyone, it has the public space of the watch.
+    assert list(menus_of(world.client("ars_idf").get(reverse("portal:home")).content.decode())) == ["Alertes"]
+
+
+def test_everyone_finds_the_public_space_of_the_watch(world):
+    for persona in ("anonymous", "declarant_a", "analyst"):
+        menus = menus_of(world.client(persona).get(reverse("portal:home")).content.decode())
+        assert [label for label, _ in menus["Alertes"]] == [
+            "Alertes de sécurité",
+            "Actualités",
+            "Bulletin quotidien",
+            "S'abonner",
+        ], persona
 
 
 def test_the_list_offers_to_declare_or_to_record_on_behalf(world):

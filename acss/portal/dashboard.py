@@ -10,6 +10,7 @@ from acss.accounts.panels import memberships_panel, pending_registrations_shortc
 from acss.alerts.panels import alert_concerns_panel
 from acss.core.panels import Panel, PanelProvider, Shortcut, ShortcutProvider
 from acss.incidents.panels import assigned_cases_panel, declarations_shortcut, questions_panel
+from acss.subscriptions.panels import subscriptions_shortcut
 
 PANELS: tuple[PanelProvider, ...] = (
     questions_panel,  # people of a structure: the questions awaiting their answer
@@ -21,6 +22,7 @@ PANELS: tuple[PanelProvider, ...] = (
 SHORTCUTS: tuple[ShortcutProvider, ...] = (
     declarations_shortcut,
     pending_registrations_shortcut,  # the cell
+    subscriptions_shortcut,  # everyone: what they receive by e-mail
 )
 
 

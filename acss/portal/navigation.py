@@ -76,6 +76,12 @@ def navigation_items(user) -> list[NavItem]:
                         _link(_("File des dossiers"), "incidents:queue"),
                         _link(_("Tableau régional"), "incidents:ars_board"),
                         _link(_("Veille"), "veille:list", namespaces=("veille",)),
+                        _link(_("File de tri"), "veille:triage"),
+                        _link(
+                            _("Rédaction des alertes"),
+                            "alerts:cell_list",
+                            also=("alerts:cell_detail", "alerts:cell_edit", "alerts:cell_new", "alerts:concern_counts"),
+                        ),
                         _link(
                             _("Inscriptions à vérifier"),
                             "accounts:pending_structures",
@@ -86,6 +92,22 @@ def navigation_items(user) -> list[NavItem]:
             )
         elif actor.ars_region_codes:
             items.append(_link(_("Tableau régional"), "incidents:ars_board"))
+    items.append(
+        NavMenu(
+            _("Alertes"),
+            "alertes",
+            (
+                _link(_("Alertes de sécurité"), "alerts:alert_list", also=("alerts:alert_detail",)),
+                _link(_("Actualités"), "alerts:news_list"),
+                _link(_("Bulletin quotidien"), "alerts:bulletin_today", also=("alerts:bulletin_day",)),
+                _link(
+                    _("S'abonner"),
+                    "subscriptions:subscribe",
+                    also=("subscriptions:requested", "subscriptions:confirm", "subscriptions:unsubscribe"),
+                ),
+            ),
+        )
+    )
     items.append(
         _link(
             _("Fiches réflexes"),
