@@ -406,3 +406,14 @@ def test_the_personal_data_page_tells_what_is_kept_about_subscribers():
     assert "abonné" in html
     assert "7 jours" in html
     assert "1 an" in html
+
+
+def test_the_cell_reads_the_outbox_in_the_admin_without_changing_it(world):
+    confirmed_visitor()
+    enqueue(key="alert:A", topic=Topic.ALERTS, subject="A", body="B")
+    client = world.client("admin")
+    assert "lecteur@example.test" in client.get(reverse("admin:subscriptions_subscriber_changelist")).content.decode()
+    assert "alert:A" in client.get(reverse("admin:subscriptions_delivery_changelist")).content.decode()
+    delivery = Delivery.objects.get()
+    page = client.get(reverse("admin:subscriptions_delivery_change", args=[delivery.pk])).content.decode()
+    assert 'name="_save"' not in page
