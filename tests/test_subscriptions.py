@@ -332,6 +332,7 @@ def test_one_digest_combines_the_held_deliveries_once_a_day(settings):
     [message] = mail.outbox
     assert message.to == [subscriber.email]
     assert "Première alerte" in message.body and "Texte deux" in message.body
+    assert "Le résumé du " in message.body and "2 nouveautés" in message.subject
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert set(Delivery.objects.values_list("state", flat=True)) == {DeliveryState.SENT}
     # A second run the same day, even with something new, sends nothing more.
