@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -418,3 +419,27 @@ def test_the_cell_reads_the_outbox_in_the_admin_without_changing_it(world):
     delivery = Delivery.objects.get()
     page = client.get(reverse("admin:subscriptions_delivery_change", args=[delivery.pk])).content.decode()
     assert 'name="_save"' not in page
+
+
+def test_a_rolled_back_publication_sends_nothing():
+    confirmed_visitor()
+    mail.outbox.clear()
+    with committed():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            deliveries_enqueue(key="alert:R", topic=Topic.ALERTS, subject="A", body="B")
+            raise RuntimeError
+    assert not Delivery.objects.exists()
+    assert mail.outbox == []
+
+
+def test_a_person_who_unsubscribes_does_not_fall_back_to_the_default(world):
+    a = world.personas["declarant_a"]
+    assert enqueue(key="s:1", topic=Topic.STRUCTURE_ALERTS, subject="S", body="B", user_ids=[a.pk]) == 1
+    message = mail.outbox[-1]
+    path = message.extra_headers["List-Unsubscribe"][1:-1].split("8000", 1)[1]
+    assert Client().post(path, {"List-Unsubscribe": "One-Click"}).status_code == 200
+    subscriber = Subscriber.objects.get(user=a)  # an account holder is kept, at « Aucun envoi »
+    assert subscriber.subscriptions.get(topic=Topic.STRUCTURE_ALERTS).frequency == Frequency.NONE
+    assert enqueue(key="s:2", topic=Topic.STRUCTURE_ALERTS, subject="S", body="B", user_ids=[a.pk]) == 0
+    page = world.client("declarant_a").get(reverse("subscriptions:preferences")).content.decode()
+    assert re.search(r'name="alertes-structure" value="none"[^>]*checked', page)
