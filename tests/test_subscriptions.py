@@ -443,3 +443,20 @@ def test_a_person_who_unsubscribes_does_not_fall_back_to_the_default(world):
     assert enqueue(key="s:2", topic=Topic.STRUCTURE_ALERTS, subject="S", body="B", user_ids=[a.pk]) == 0
     page = world.client("declarant_a").get(reverse("subscriptions:preferences")).content.decode()
     assert re.search(r'name="alertes-structure" value="none"[^>]*checked', page)
+
+
+def test_the_public_pages_need_no_script_and_no_inline_style():
+    subscriber = confirmed_visitor()
+    pages = [
+        reverse("subscriptions:subscribe"),
+        reverse("subscriptions:requested"),
+        reverse("subscriptions:unsubscribe", args=[tokens.unsubscribe_token(subscriber, Topic.ALERTS)]),
+        reverse("subscriptions:confirm", args=[tokens.confirm_token(subscriber, [Topic.BULLETIN])]),
+    ]
+    for path in pages:
+        response = Client().get(path)
+        assert response.status_code == 200, path
+        html = response.content.decode()
+        assert html.count("<h1") == 1, path
+        assert not re.search(r"\sstyle\s*=|\son[a-z]+\s*=", html), path
+        assert "'unsafe-inline'" not in response["Content-Security-Policy"]
