@@ -28,6 +28,10 @@ SCHEDULED = {
     "acss.incidents.tasks.reminders.retry_pending_notifications",
     "acss.incidents.tasks.notifications.escalate_oncall_alerts",
     "acss.veille.tasks.veille_import_sources",
+    # subscriptions: the outbox, the daily digest, the daily purge
+    "acss.subscriptions.tasks.deliveries_send",
+    "acss.subscriptions.tasks.digests_send",
+    "acss.subscriptions.tasks.subscriptions_purge",
 }
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -332,6 +333,7 @@ def test_one_digest_combines_the_held_deliveries_once_a_day(settings):
     [message] = mail.outbox
     assert message.to == [subscriber.email]
     assert "Première alerte" in message.body and "Texte deux" in message.body
+    assert "Le résumé du " in message.body and "2 nouveautés" in message.subject
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert set(Delivery.objects.values_list("state", flat=True)) == {DeliveryState.SENT}
     # A second run the same day, even with something new, sends nothing more.
@@ -406,3 +408,55 @@ def test_the_personal_data_page_tells_what_is_kept_about_subscribers():
     assert "abonné" in html
     assert "7 jours" in html
     assert "1 an" in html
+
+
+def test_the_cell_reads_the_outbox_in_the_admin_without_changing_it(world):
+    confirmed_visitor()
+    enqueue(key="alert:A", topic=Topic.ALERTS, subject="A", body="B")
+    client = world.client("admin")
+    assert "lecteur@example.test" in client.get(reverse("admin:subscriptions_subscriber_changelist")).content.decode()
+    assert "alert:A" in client.get(reverse("admin:subscriptions_delivery_changelist")).content.decode()
+    delivery = Delivery.objects.get()
+    page = client.get(reverse("admin:subscriptions_delivery_change", args=[delivery.pk])).content.decode()
+    assert 'name="_save"' not in page
+
+
+def test_a_rolled_back_publication_sends_nothing():
+    confirmed_visitor()
+    mail.outbox.clear()
+    with committed():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            deliveries_enqueue(key="alert:R", topic=Topic.ALERTS, subject="A", body="B")
+            raise RuntimeError
+    assert not Delivery.objects.exists()
+    assert mail.outbox == []
+
+
+def test_a_person_who_unsubscribes_does_not_fall_back_to_the_default(world):
+    a = world.personas["declarant_a"]
+    assert enqueue(key="s:1", topic=Topic.STRUCTURE_ALERTS, subject="S", body="B", user_ids=[a.pk]) == 1
+    message = mail.outbox[-1]
+    path = message.extra_headers["List-Unsubscribe"][1:-1].split("8000", 1)[1]
+    assert Client().post(path, {"List-Unsubscribe": "One-Click"}).status_code == 200
+    subscriber = Subscriber.objects.get(user=a)  # an account holder is kept, at « Aucun envoi »
+    assert subscriber.subscriptions.get(topic=Topic.STRUCTURE_ALERTS).frequency == Frequency.NONE
+    assert enqueue(key="s:2", topic=Topic.STRUCTURE_ALERTS, subject="S", body="B", user_ids=[a.pk]) == 0
+    page = world.client("declarant_a").get(reverse("subscriptions:preferences")).content.decode()
+    assert re.search(r'name="alertes-structure" value="none"[^>]*checked', page)
+
+
+def test_the_public_pages_need_no_script_and_no_inline_style():
+    subscriber = confirmed_visitor()
+    pages = [
+        reverse("subscriptions:subscribe"),
+        reverse("subscriptions:requested"),
+        reverse("subscriptions:unsubscribe", args=[tokens.unsubscribe_token(subscriber, Topic.ALERTS)]),
+        reverse("subscriptions:confirm", args=[tokens.confirm_token(subscriber, [Topic.BULLETIN])]),
+    ]
+    for path in pages:
+        response = Client().get(path)
+        assert response.status_code == 200, path
+        html = response.content.decode()
+        assert html.count("<h1") == 1, path
+        assert not re.search(r"\sstyle\s*=|\son[a-z]+\s*=", html), path
+        assert "'unsafe-inline'" not in response["Content-Security-Policy"]

@@ -43,8 +43,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from acss.accounts.selectors import actor_for
 from acss.core.audit import AuditOrigin, audit_record
@@ -504,6 +505,11 @@ def digests_send_due(*, now: datetime | None = None) -> int:
     return sent
 
 
+def day_label(day) -> str:
+    """« 1er décembre 2026 », « 2 décembre 2026 »."""
+    return f"{'1er' if day.day == 1 else day.day} {dateformat.format(day, 'F Y')}"
+
+
 def _digest_send(*, subscriber_id: int, now: datetime, day, conn) -> int:
     claimed_at = timezone.now()
     held = Delivery.objects.filter(
@@ -523,7 +529,9 @@ def _digest_send(*, subscriber_id: int, now: datetime, day, conn) -> int:
     topics = sorted({d.subscription.topic for d in items})
     body = render_to_string("subscriptions/email/digest.txt", _mail_context(items=items, day=day, count=len(items)))
     message_id = f"<digest.{subscriber_id}.{day.isoformat()}@{settings.ACSS_MESSAGE_ID_DOMAIN}>"
-    subject = _("Résumé du jour de l'ACSS — %(n)s envoi(s)") % {"n": len(items)}
+    subject = ngettext(
+        "Résumé du jour de l'ACSS — %(n)s nouveauté", "Résumé du jour de l'ACSS — %(n)s nouveautés", len(items)
+    ) % {"n": len(items)}
     ids = [d.pk for d in items]
     try:
         _message(
