@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
 
@@ -44,10 +43,17 @@ def structure_get_inventory_for_change(*, user, pk: int) -> Structure:
     return structure
 
 
-def inventory_list(*, structure: Structure) -> QuerySet[InventoryItem]:
-    return structure.inventory_items.select_related("watched_product__vendor").order_by(
-        "vendor", "product", "version", "pk"
+def inventory_list(*, structure: Structure) -> list[InventoryItem]:
+    """The structure's items, each with ``watched_label`` (« Fortinet FortiOS », « Orthanc ») when it has one."""
+    items = list(
+        structure.inventory_items.select_related("watched_product__vendor").order_by(
+            "vendor", "product", "version", "pk"
+        )
     )
+    for item in items:
+        watched = item.watched_product
+        item.watched_label = product_label(watched.vendor.name, watched.name) if watched else ""
+    return items
 
 
 def inventory_item_get(*, structure: Structure, pk: int) -> InventoryItem:
@@ -64,7 +70,7 @@ def watched_product_choices() -> list[tuple[int, str]]:
         .select_related("vendor")
         .order_by("vendor__name", "name")
     )
-    return [(p.pk, product_label(p.vendor.name, p.name)) for p in products]
+    return sorted(((p.pk, product_label(p.vendor.name, p.name)) for p in products), key=lambda c: c[1].casefold())
 
 
 @dataclass(frozen=True)
