@@ -169,6 +169,12 @@ def test_sbom_fields_become_vendor_version_and_cpe():
             "Paquet n° 2 (« OpenSSL ») : élément refusé",
         ),
         (SPDX_TAGVALUE.replace("PackageSupplier: Organization: Philips", "PackageSupplier: rien"), "ligne 12"),
+        (
+            CYCLONEDX_XML.replace("</component>", '</component><component type="robot"><name>R2</name></component>'),
+            "Composant n° 2 (« R2 ») : élément refusé",
+        ),
+        (CYCLONEDX_XML.replace("</component>", ""), "XML illisible"),
+        ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><bom/>', "DOCTYPE et ENTITY sont refusées"),
         ('{"bomFormat": "CycloneDX", ', "Ligne 1 : JSON illisible"),
         ('{"hello": 1}', "ni un SBOM CycloneDX"),
     ],

@@ -177,6 +177,13 @@ def concerns_refresh(*, alert: Alert, by=None, origin: AuditOrigin | None = None
     return new_ids
 
 
+def concerns_refresh_published(*, origin: AuditOrigin | None = None) -> dict[int, list[int]]:
+    """Refresh every published alert (after inventories changed): per alert, the structures newly concerned.
+    A constant number of queries per alert, whatever the number of structures."""
+    alerts = Alert.objects.filter(state=AlertState.PUBLISHED).order_by("pk")
+    return {alert.pk: new for alert in alerts if (new := concerns_refresh(alert=alert, origin=origin))}
+
+
 # --- the structure's answer -----------------------------------------------------------------------------------
 
 
