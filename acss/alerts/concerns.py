@@ -158,7 +158,8 @@ def concerns_refresh(*, alert: Alert, by=None, origin: AuditOrigin | None = None
         sql = (
             f"INSERT INTO {table} (alert_id, structure_id, reasons, status, created_at) "  # noqa: S608 - our names
             f"SELECT %s, g.structure_id, g.reasons, %s, %s FROM ({select_sql}) g "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {table} c WHERE c.alert_id = %s AND c.structure_id = g.structure_id)"
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} c WHERE c.alert_id = %s AND c.structure_id = g.structure_id) "
+            "ON CONFLICT (alert_id, structure_id) DO NOTHING"  # a twin refresh committed first
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [alert.pk, ConcernStatus.TO_HANDLE, timezone.now(), *select_params, alert.pk])
