@@ -223,7 +223,8 @@ def test_import_previews_then_adds_once(world, content, name, source, count):
 
 def test_imported_lines_get_a_suggested_match(world):
     client = world.client("manager_a")
-    import_file(client, world.structure_a, CSV_SEMICOLON)
+    preview = import_file(client, world.structure_a, CSV_SEMICOLON)
+    assert [p.suggestion for p in preview.context["preview"]] == ["Fortinet FortiOS", "Philips Vue PACS", "Orthanc"]
     fortios = InventoryItem.objects.get(structure=world.structure_a, product="FortiOS")
     assert fortios.watched_product == WatchedProduct.objects.get(vendor__name="Fortinet", name="FortiOS")
     assert not fortios.match_confirmed

@@ -15,12 +15,13 @@ from django.utils.translation import gettext_lazy
 from acss.accounts.models import Structure
 from acss.accounts.selectors import actor_for, structure_list_visible
 from acss.core.forbidden import Forbidden
-from acss.veille.matching import product_label
+from acss.veille.matching import WatchList, product_label
 from acss.veille.models import WatchedProduct
 
 from .imports import Row
 from .keys import name_key
 from .models import InventoryItem
+from .suggestions import suggest
 
 WRITE_REFUSAL = gettext_lazy("Seules les personnes de la structure et la cellule ACSS modifient son inventaire.")
 
@@ -77,14 +78,20 @@ def watched_product_choices() -> list[tuple[int, str]]:
 class PreviewRow:
     row: Row
     present: bool
+    suggestion: str = ""
 
 
 def import_preview(*, structure: Structure, rows: list[Row]) -> list[PreviewRow]:
-    """The rows of a file as the confirmation would add them: those already listed (or twice in the file) marked."""
+    """The rows of a file as the confirmation would add them: those already listed (or twice in the file) marked,
+    the others with the watch-list product that will be suggested. Three queries."""
     seen = set(InventoryItem.objects.filter(structure=structure).values_list("name_key", "version", "cpe"))
+    watch = WatchList.from_db()
+    labels = {p.id: p.label for p in watch.products}
     out = []
     for row in rows:
         identity = (name_key(row.vendor, row.product), row.version, row.cpe)
-        out.append(PreviewRow(row=row, present=identity in seen))
+        present = identity in seen
+        suggested = None if present else suggest(watch, vendor=row.vendor, product=row.product, cpe=row.cpe)
+        out.append(PreviewRow(row=row, present=present, suggestion=labels.get(suggested, "")))
         seen.add(identity)
     return out
