@@ -145,6 +145,7 @@ def test_sbom_fields_become_vendor_version_and_cpe():
             "Ligne 2 : « cpe:2.3:x » n'est pas un identifiant CPE 2.3 valide.",
         ),
         ("nom du fichier;taille\n", "Ligne 1 : l'en-tête doit nommer les colonnes"),
+        ("fournisseur;produit\n\n", "aucun produit sous sa ligne d'en-tête"),
         ("produit;version\nA;1\nB;2;3\n", "Ligne 3 : 3 colonnes au lieu de 2."),
         (b"produit\nIntelliSpace\nR\xe9seau\n", "Ligne 3 : le fichier n'est pas encodé en UTF-8"),
         (

@@ -155,6 +155,8 @@ def parse_csv(text: str) -> Parsed:
         raise Refusal(_("Ligne %(line)d : ligne CSV illisible (%(error)s).") % {"line": reader.line_num, "error": exc})
     if columns is None:
         raise Refusal(_("Le fichier est vide."))
+    if not rows:
+        raise Refusal(_("Le fichier ne contient aucun produit sous sa ligne d'en-tête."))
     return Parsed(ItemSource.CSV, _limit(rows))
 
 
