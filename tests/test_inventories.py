@@ -8,6 +8,8 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from acss.core.errors import Refusal
 from acss.core.models import AuditEvent
@@ -184,6 +186,61 @@ def test_a_bad_file_is_refused_naming_the_line_or_element(content, message):
     with pytest.raises(Refusal) as refused:
         parse_inventory(content if isinstance(content, bytes) else content.encode())
     assert message in refused.value.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=300).map(str.encode),
+        st.lists(st.text(alphabet='cpe:2.3aoh*-_\\;,\n"fournisseurproduitversion', max_size=40), max_size=8).map(
+            lambda parts: "\n".join(parts).encode()
+        ),
+    )
+)
+def test_any_file_is_read_or_refused_in_french_never_an_error(content):
+    try:
+        parsed = parse_inventory(content)
+    except Refusal as refused:
+        assert refused.message
+    else:
+        assert all(r.product for r in parsed.rows)
+        assert all(cpe_parse(r.cpe) is not None for r in parsed.rows if r.cpe)
+
+
+_JSON_LEAF = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=10))
+_JSON_KEYS = st.sampled_from(
+    [
+        "name",
+        "version",
+        "type",
+        "supplier",
+        "cpe",
+        "purl",
+        "group",
+        "components",
+        "SPDXID",
+        "versionInfo",
+        "externalRefs",
+    ]
+)
+_JSON = st.recursive(
+    _JSON_LEAF,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_JSON_KEYS, inner, max_size=5)),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([{"bomFormat": "CycloneDX", "specVersion": "1.5"}, {"spdxVersion": "SPDX-2.3"}]),
+    st.dictionaries(st.sampled_from(["components", "packages", "creationInfo", "name", "SPDXID"]), _JSON, max_size=4),
+)
+def test_any_sbom_is_read_or_refused_in_french_never_an_error(head, body):
+    try:
+        parse_inventory(json.dumps({**head, **body}).encode())
+    except Refusal as refused:
+        assert refused.message
 
 
 def test_cpe_strings():
