@@ -165,9 +165,10 @@ def concerns_refresh(*, alert: Alert, by=None, origin: AuditOrigin | None = None
             cursor.execute(sql, [alert.pk, ConcernStatus.TO_HANDLE, timezone.now(), *select_params, alert.pk])
     if already & concerned:
         per_structure = _reasons(items.filter(structure_id=OuterRef("structure_id")), why).values("reasons")
-        AlertConcern.objects.filter(alert=alert, structure_id__in=items.values("structure_id")).exclude(
-            structure_id__in=new_ids
-        ).update(reasons=Subquery(per_structure, output_field=JSONField()))
+        # The rows just inserted are rewritten with the same reasons: cheaper than naming thousands of ids.
+        AlertConcern.objects.filter(alert=alert, structure_id__in=items.values("structure_id")).update(
+            reasons=Subquery(per_structure, output_field=JSONField())
+        )
     audit_record(
         actor=by,
         action="alert.concerns_refreshed",
