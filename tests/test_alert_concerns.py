@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from acss.accounts.models import Role
-from acss.alerts.concerns import concern_counts, concerns_refresh
+from acss.alerts.concerns import concern_counts, concerns_refresh, concerns_refresh_published
 from acss.alerts.models import Alert, AlertConcern, AlertState, ConcernStatus
 from acss.core.models import AuditEvent
 from acss.inventories.keys import cpe_key, name_key
@@ -92,6 +92,14 @@ def test_refresh_is_idempotent_and_keeps_statuses(world, fortios):
     # Its reasons are refreshed: FortiGate's CPE is FortiOS's (the watched product's CPE prefix).
     assert sorted(r["product"] for r in concern_a.reasons) == ["FortiGate", "FortiOS"]
     assert AlertConcern.objects.filter(alert=alert).count() == 2
+
+
+def test_refreshing_every_published_alert_after_an_inventory_changed(world, fortios):
+    alert = published_alert(world.personas["analyst"], watched=[fortios])
+    assert concerns_refresh(alert=alert) == []
+    item(world.structure_c, "Fortinet", "FortiOS", watched_product=fortios, match_confirmed=True)
+    assert concerns_refresh_published() == {alert.pk: [world.structure_c.pk]}
+    assert concerns_refresh_published() == {}
 
 
 def test_a_draft_or_an_alert_naming_nothing_concerns_nobody(world, fortios):

@@ -8,6 +8,8 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from acss.core.errors import Refusal
 from acss.core.models import AuditEvent
@@ -145,6 +147,7 @@ def test_sbom_fields_become_vendor_version_and_cpe():
             "Ligne 2 : « cpe:2.3:x » n'est pas un identifiant CPE 2.3 valide.",
         ),
         ("nom du fichier;taille\n", "Ligne 1 : l'en-tête doit nommer les colonnes"),
+        ("fournisseur;produit\n\n", "aucun produit sous sa ligne d'en-tête"),
         ("produit;version\nA;1\nB;2;3\n", "Ligne 3 : 3 colonnes au lieu de 2."),
         (b"produit\nIntelliSpace\nR\xe9seau\n", "Ligne 3 : le fichier n'est pas encodé en UTF-8"),
         (
@@ -169,6 +172,12 @@ def test_sbom_fields_become_vendor_version_and_cpe():
             "Paquet n° 2 (« OpenSSL ») : élément refusé",
         ),
         (SPDX_TAGVALUE.replace("PackageSupplier: Organization: Philips", "PackageSupplier: rien"), "ligne 12"),
+        (
+            CYCLONEDX_XML.replace("</component>", '</component><component type="robot"><name>R2</name></component>'),
+            "Composant n° 2 (« R2 ») : élément refusé",
+        ),
+        (CYCLONEDX_XML.replace("</component>", ""), "XML illisible"),
+        ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><bom/>', "DOCTYPE et ENTITY sont refusées"),
         ('{"bomFormat": "CycloneDX", ', "Ligne 1 : JSON illisible"),
         ('{"hello": 1}', "ni un SBOM CycloneDX"),
     ],
@@ -177,6 +186,61 @@ def test_a_bad_file_is_refused_naming_the_line_or_element(content, message):
     with pytest.raises(Refusal) as refused:
         parse_inventory(content if isinstance(content, bytes) else content.encode())
     assert message in refused.value.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=300).map(str.encode),
+        st.lists(st.text(alphabet='cpe:2.3aoh*-_\\;,\n"fournisseurproduitversion', max_size=40), max_size=8).map(
+            lambda parts: "\n".join(parts).encode()
+        ),
+    )
+)
+def test_any_file_is_read_or_refused_in_french_never_an_error(content):
+    try:
+        parsed = parse_inventory(content)
+    except Refusal as refused:
+        assert refused.message
+    else:
+        assert all(r.product for r in parsed.rows)
+        assert all(cpe_parse(r.cpe) is not None for r in parsed.rows if r.cpe)
+
+
+_JSON_LEAF = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=10))
+_JSON_KEYS = st.sampled_from(
+    [
+        "name",
+        "version",
+        "type",
+        "supplier",
+        "cpe",
+        "purl",
+        "group",
+        "components",
+        "SPDXID",
+        "versionInfo",
+        "externalRefs",
+    ]
+)
+_JSON = st.recursive(
+    _JSON_LEAF,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_JSON_KEYS, inner, max_size=5)),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([{"bomFormat": "CycloneDX", "specVersion": "1.5"}, {"spdxVersion": "SPDX-2.3"}]),
+    st.dictionaries(st.sampled_from(["components", "packages", "creationInfo", "name", "SPDXID"]), _JSON, max_size=4),
+)
+def test_any_sbom_is_read_or_refused_in_french_never_an_error(head, body):
+    try:
+        parse_inventory(json.dumps({**head, **body}).encode())
+    except Refusal as refused:
+        assert refused.message
 
 
 def test_cpe_strings():
@@ -217,7 +281,8 @@ def test_import_previews_then_adds_once(world, content, name, source, count):
 
 def test_imported_lines_get_a_suggested_match(world):
     client = world.client("manager_a")
-    import_file(client, world.structure_a, CSV_SEMICOLON)
+    preview = import_file(client, world.structure_a, CSV_SEMICOLON)
+    assert [p.suggestion for p in preview.context["preview"]] == ["Fortinet FortiOS", "Philips Vue PACS", "Orthanc"]
     fortios = InventoryItem.objects.get(structure=world.structure_a, product="FortiOS")
     assert fortios.watched_product == WatchedProduct.objects.get(vendor__name="Fortinet", name="FortiOS")
     assert not fortios.match_confirmed

@@ -158,15 +158,17 @@ def concerns_refresh(*, alert: Alert, by=None, origin: AuditOrigin | None = None
         sql = (
             f"INSERT INTO {table} (alert_id, structure_id, reasons, status, created_at) "  # noqa: S608 - our names
             f"SELECT %s, g.structure_id, g.reasons, %s, %s FROM ({select_sql}) g "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {table} c WHERE c.alert_id = %s AND c.structure_id = g.structure_id)"
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} c WHERE c.alert_id = %s AND c.structure_id = g.structure_id) "
+            "ON CONFLICT (alert_id, structure_id) DO NOTHING"  # a twin refresh committed first
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [alert.pk, ConcernStatus.TO_HANDLE, timezone.now(), *select_params, alert.pk])
     if already & concerned:
         per_structure = _reasons(items.filter(structure_id=OuterRef("structure_id")), why).values("reasons")
-        AlertConcern.objects.filter(alert=alert, structure_id__in=items.values("structure_id")).exclude(
-            structure_id__in=new_ids
-        ).update(reasons=Subquery(per_structure, output_field=JSONField()))
+        # The rows just inserted are rewritten with the same reasons: cheaper than naming thousands of ids.
+        AlertConcern.objects.filter(alert=alert, structure_id__in=items.values("structure_id")).update(
+            reasons=Subquery(per_structure, output_field=JSONField())
+        )
     audit_record(
         actor=by,
         action="alert.concerns_refreshed",
@@ -175,6 +177,13 @@ def concerns_refresh(*, alert: Alert, by=None, origin: AuditOrigin | None = None
         data={"concerned": len(concerned), "new": len(new_ids)},
     )
     return new_ids
+
+
+def concerns_refresh_published(*, origin: AuditOrigin | None = None) -> dict[int, list[int]]:
+    """Refresh every published alert (after inventories changed): per alert, the structures newly concerned.
+    A constant number of queries per alert, whatever the number of structures."""
+    alerts = Alert.objects.filter(state=AlertState.PUBLISHED).order_by("pk")
+    return {alert.pk: new for alert in alerts if (new := concerns_refresh(alert=alert, origin=origin))}
 
 
 # --- the structure's answer -----------------------------------------------------------------------------------

@@ -155,6 +155,8 @@ def parse_csv(text: str) -> Parsed:
         raise Refusal(_("Ligne %(line)d : ligne CSV illisible (%(error)s).") % {"line": reader.line_num, "error": exc})
     if columns is None:
         raise Refusal(_("Le fichier est vide."))
+    if not rows:
+        raise Refusal(_("Le fichier ne contient aucun produit sous sa ligne d'en-tête."))
     return Parsed(ItemSource.CSV, _limit(rows))
 
 
@@ -295,7 +297,7 @@ def parse_spdx_json(data: dict) -> Parsed:
         name = _clean(package.get("name"), 80) if isinstance(package, dict) else ""
         try:
             PackageParser().parse_package(package)
-        except (SPDXParsingError, AttributeError, TypeError) as exc:
+        except Exception as exc:  # noqa: BLE001 - the library raises its own error, AttributeError, TypeError…
             raise Refusal(
                 _("Paquet n° %(n)d (« %(name)s ») : élément refusé (%(error)s).")
                 % {"n": number, "name": name, "error": _spdx_messages(exc)}
@@ -304,6 +306,11 @@ def parse_spdx_json(data: dict) -> Parsed:
         document = JsonLikeDictParser().parse(data)
     except SPDXParsingError as exc:
         raise Refusal(_("Fichier SPDX refusé : %(error)s.") % {"error": _spdx_messages(exc)})
+    except Exception as exc:  # noqa: BLE001 - a field of the wrong JSON type
+        logger.info("SPDX refusé : %r", exc)
+        raise Refusal(
+            _("Fichier SPDX refusé : un champ n'a pas la forme attendue (%(error)s).") % {"error": str(exc)[:200]}
+        )
     return Parsed(ItemSource.SPDX, _limit(_package_rows(document)))
 
 
@@ -315,6 +322,9 @@ def parse_spdx_tagvalue(text: str) -> Parsed:
         document = Parser().parse(text)
     except SPDXParsingError as exc:
         raise Refusal(_("Fichier SPDX refusé : %(error)s.") % {"error": _spdx_messages(exc).replace("Line:", "ligne")})
+    except Exception as exc:  # noqa: BLE001
+        logger.info("SPDX tag-value refusé : %r", exc)
+        raise Refusal(_("Fichier SPDX refusé : le document est illisible (%(error)s).") % {"error": str(exc)[:200]})
     return Parsed(ItemSource.SPDX, _limit(_package_rows(document)))
 
 

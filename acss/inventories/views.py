@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from acss.core.audit import AuditOrigin
 from acss.core.errors import Refusal, refusal_on_form
+from acss.core.french import de_organisation
 from acss.veille.models import WatchedProduct
 
 from . import services
@@ -33,12 +34,12 @@ SESSION_PREFIX = "inventory-import-"
 
 def _page(request, structure, *, watched_form=None, typed_form=None, status: int = 200) -> HttpResponse:
     may_write = inventory_may_write(user=request.user, structure=structure)
-    items = list(inventory_list(structure=structure))
+    items = inventory_list(structure=structure)
     return render(
         request,
         "inventories/inventory.html",
         {
-            "title": _("Inventaire de %(name)s") % {"name": structure.name},
+            "title": _("Inventaire %(of_structure)s") % {"of_structure": de_organisation(structure)},
             "structure": structure,
             "items": items,
             "to_confirm": sum(1 for i in items if i.watched_product_id and not i.match_confirmed),
