@@ -32,6 +32,9 @@ SCHEDULED = {
     "acss.subscriptions.tasks.deliveries_send",
     "acss.subscriptions.tasks.digests_send",
     "acss.subscriptions.tasks.subscriptions_purge",
+    # alerts: the daily bulletin, the hourly refresh of the concerns
+    "acss.alerts.tasks.bulletin_send",
+    "acss.alerts.tasks.concerns_refresh",
 }
 
 

@@ -182,3 +182,31 @@ def test_a_withdrawal_is_told_to_those_told_of_the_alert(world, alaris, django_c
     subjects = {m.subject for m in mail.outbox}
     assert any("Alerte retirée" in s for s in subjects)
     assert {a for m in mail.outbox for a in m.to} >= {world.personas["declarant_a"].email, "visiteur@example.test"}
+
+
+def test_a_product_added_after_the_alert_shows_it_within_the_hour(world, alaris, django_capture_on_commit_callbacks):
+    from acss.alerts.services.editorial import alert_approve, alert_create_from_items, alert_submit
+    from acss.alerts.services.publication import concerns_refresh_due
+
+    first, second = world.personas["analyst"], second_analyst()
+    triage = Triage.objects.get(advisory__tracking_id="ICSMA-20-317-01")
+    with django_capture_on_commit_callbacks(execute=True):
+        alert = alert_create_from_items(by=first, vulnerability_ids=[], advisory_ids=[triage.advisory_id])
+        Alert.objects.filter(pk=alert.pk).update(summary="Une faille.", who="Les hôpitaux.", actions="Mettez à jour.")
+        alert.refresh_from_db()
+        alert_submit(by=first, alert=alert)
+        alert_approve(by=second, alert=alert)
+    assert list(AlertConcern.objects.values_list("structure_id", flat=True)) == [world.structure_a.pk]
+    InventoryItem.objects.create(
+        structure=world.structure_b,
+        vendor="BD",
+        product="Alaris",
+        watched_product=alaris,
+        match_confirmed=True,
+        source="typed",
+        created_by=world.personas["declarant_b"],
+    )
+    now = timezone.now()
+    assert concerns_refresh_due(now=now) == 1
+    assert concerns_refresh_due(now=now) == 0  # once an hour
+    assert AlertConcern.objects.filter(alert=alert, structure=world.structure_b).exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from .services.publication import alert_publication_fanout, bulletin_send_due
+from .services.publication import alert_publication_fanout, bulletin_send_due, concerns_refresh_due
 
 
 @task()
@@ -20,5 +20,12 @@ def bulletin_send() -> int:
     return bulletin_send_due()
 
 
-# For the scheduler (``acss.core.schedule``): enqueued every tick, the bulletin goes out when due, once a day.
-SCHEDULED_TASKS = (bulletin_send,)
+@task()
+def concerns_refresh() -> int:
+    """The concerns of every published alert, once an hour (``concerns_refresh_due``)."""
+    return concerns_refresh_due()
+
+
+# For the scheduler (``acss.core.schedule``): enqueued every tick, each runs when due (the bulletin once a day,
+# the concerns once an hour).
+SCHEDULED_TASKS = (bulletin_send, concerns_refresh)

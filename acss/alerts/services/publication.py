@@ -36,7 +36,7 @@ from acss.subscriptions.models import Topic
 from acss.subscriptions.services import daily_run_claim, daily_run_finish, deliveries_enqueue
 
 from ..bulletin import bulletin_email, bulletin_for
-from ..concerns import concerns_refresh
+from ..concerns import concerns_refresh, concerns_refresh_published
 from ..models import Alert, AlertConcern, AlertRevision, AlertState, ConcernStatus
 from ..selectors.public import product_lines
 
@@ -141,3 +141,17 @@ def bulletin_send_due(*, now: datetime | None = None) -> int:
             )
     daily_run_finish(run)
     return created
+
+
+def concerns_refresh_due(*, now: datetime | None = None) -> int:
+    """Once an hour, the concerns of every published alert again, so that a product added to an inventory after
+    an alert was published shows the alert in « Mon espace » within the hour (no e-mail: the alert is not new).
+    Returns the number of structures newly concerned (0 when this hour's run was done)."""
+    now = now or timezone.now()
+    local = now.astimezone(PARIS)
+    run = daily_run_claim(name=f"concerns-{local.hour:02d}", day=local.date(), now=now)
+    if run is None:
+        return 0
+    found = concerns_refresh_published()
+    daily_run_finish(run)
+    return sum(len(new) for new in found.values())
