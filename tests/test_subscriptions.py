@@ -460,3 +460,18 @@ def test_the_public_pages_need_no_script_and_no_inline_style():
         assert html.count("<h1") == 1, path
         assert not re.search(r"\sstyle\s*=|\son[a-z]+\s*=", html), path
         assert "'unsafe-inline'" not in response["Content-Security-Policy"]
+
+
+def test_a_queryset_of_another_model_s_user_ids_names_those_people(world):
+    """``Membership.objects.values("user_id")`` is read as the people's ids, not as the memberships' own."""
+    from acss.accounts.models import Membership
+    from acss.subscriptions.models import Delivery, Topic
+    from acss.subscriptions.services import deliveries_enqueue
+
+    people = Membership.objects.filter(organisation=world.structure_a).values("user_id")
+    expected = set(people.values_list("user__email", flat=True))
+    deliveries_enqueue(key="test:memberships", topic=Topic.STRUCTURE_ALERTS, subject="s", body="b", user_ids=people)
+    told = set(
+        Delivery.objects.filter(key="test:memberships").values_list("subscription__subscriber__email", flat=True)
+    )
+    assert told == {e.lower() for e in expected}

@@ -1,4 +1,5 @@
-"""The demonstration's data, layer by layer: accounts (structures, people, second factors), incidents, the watch.
+"""The demonstration's data, layer by layer: accounts (structures, people, second factors), incidents, the watch,
+the published watch (an inventory, a subscriber, a published alert).
 
 Idempotent: running it twice changes nothing. ``manage.py load_demo`` refuses unless DEBUG or ACSS_DEMO is on, or
 ``--force`` is given.
@@ -9,6 +10,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from acss.accounts.demo import DEMO_PASSWORD, DemoLogin, load_demo_accounts
+from acss.accounts.models import User
+from acss.alerts.demo import load_demo_alerts
 from acss.incidents.services.demo import load_demo_declarations
 from acss.veille.demo import load_demo_watch
 
@@ -20,4 +23,10 @@ def load_demo() -> list[DemoLogin]:
     accounts = load_demo_accounts()
     load_demo_declarations(structures=accounts.structures, analyst=accounts.analyst)
     load_demo_watch()
+    load_demo_alerts(
+        structure=accounts.structures["chu-paris"],
+        manager=User.objects.get(email="directeur@chu-paris.demo.example.fr"),
+        analyst=accounts.analyst,
+        second_analyst=accounts.second_analyst,
+    )
     return accounts.logins

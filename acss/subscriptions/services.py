@@ -259,7 +259,9 @@ def _ids_source(user_ids) -> tuple[str, list]:
     """SQL giving the ids of ``user_ids`` and its parameters: a queryset as a subquery, a list as one JSON
     parameter unpacked by the database (no parameter per id: no limit, one query)."""
     if isinstance(user_ids, QuerySet):
-        sql, params = user_ids.values("pk").query.sql_with_params()
+        # ``Membership.objects.values("user_id")`` gives its one column; a queryset of users gives their pk.
+        chosen = user_ids if len(user_ids.query.values_select) == 1 else user_ids.values("pk")
+        sql, params = chosen.query.sql_with_params()
         return sql, list(params)
     ids = json.dumps(sorted({int(i) for i in user_ids}))
     if connection.vendor == "postgresql":

@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from acss.accounts.models import Membership, MembershipStatus
+from acss.accounts.models import MembershipStatus, User
 from acss.core.audit import audit_record, object_type_of
 from acss.core.models import AuditEvent
 from acss.subscriptions.models import Topic
@@ -89,9 +89,10 @@ def alert_publication_fanout(*, alert_id: int, revision: int) -> bool:
     new_structures = concerns_refresh(alert=alert) if alert.state == AlertState.PUBLISHED else []
     key = f"alert:{alert.reference}:{revision}"
     structures = AlertConcern.objects.filter(alert=alert).exclude(status=ConcernStatus.NOT_CONCERNED)
-    people = Membership.objects.filter(
-        organisation_id__in=structures.values("structure_id"), status=MembershipStatus.ACTIVE
-    ).values("user_id")
+    people = User.objects.filter(
+        memberships__organisation_id__in=structures.values("structure_id"),
+        memberships__status=MembershipStatus.ACTIVE,
+    ).values("pk")
     subject, body = alert_email(alert, revision=revision, concerned=True)
     told_structures = deliveries_enqueue(
         key=key, topic=Topic.STRUCTURE_ALERTS, subject=subject, body=body, user_ids=people
