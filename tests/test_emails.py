@@ -182,6 +182,31 @@ def test_every_kind_of_mail_has_the_greeting_and_the_signature(
         )
         client.post(reverse("accounts:password_reset"), {"email": "declarant@a.test"})
 
+    # Subscriptions: a visitor's confirmation, an address already subscribed, a delivery, a digest.
+    from acss.subscriptions.models import Subscriber, Subscription
+    from acss.subscriptions.services import (
+        deliveries_enqueue,
+        deliveries_send_pending,
+        digests_send_due,
+        subscription_request,
+    )
+
+    now = timezone.now()
+    known = Subscriber.objects.create(email="abonne@a.test", created_at=now, confirmed_at=now)
+    Subscription.objects.create(
+        subscriber=known, topic="alertes", frequency="immediate", created_at=now, updated_at=now
+    )
+    Subscription.objects.create(subscriber=known, topic="bulletin", frequency="daily", created_at=now, updated_at=now)
+    with capture(execute=True):
+        subscription_request(email="visiteur@a.test", topics=["alertes"])
+        subscription_request(email="abonne@a.test", topics=["bulletin"])
+        deliveries_enqueue(
+            key="tour:alert", topic="alertes", subject="[ACSS] Alerte ACSS-ALE-2026-0001", body="En bref."
+        )
+        deliveries_enqueue(key="tour:bulletin", topic="bulletin", subject="[ACSS] Bulletin", body="Le bulletin.")
+    deliveries_send_pending()
+    digests_send_due(now=now.replace(hour=12) + timedelta(days=1))
+
     used = {name for name in rendered if "/email/" in name and not name.endswith("_subject.txt")}
     expected = {str(p.relative_to(TEMPLATES)) for p in mail_templates()}
     assert expected <= used, expected - used

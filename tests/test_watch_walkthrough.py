@@ -28,6 +28,7 @@ from acss.veille.services import veille_import
 from .alerts_helpers import second_analyst
 from .conftest import login
 from .test_alerts_public import failures
+from .test_emails import assert_well_written
 
 ADVISORY = Path(__file__).resolve().parent.parent / "acss" / "veille" / "demo_advisories" / "icsma-20-317-01.json"
 
@@ -138,6 +139,7 @@ def test_from_a_matched_advisory_to_the_hospital_that_runs_the_product(
     assert "visiteur@example.test" in told
     to_a = next(m for m in mail.outbox if world.personas["declarant_a"].email in m.to)
     assert alert.reference in to_a.subject and "Votre structure est concernée" in to_a.subject
+    assert_well_written(to_a)  # the platform's greeting and signature, the unsubscribe line before the signature
     assert to_a.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "/abonnements/desabonnement/" in to_a.extra_headers["List-Unsubscribe"]
 

@@ -107,7 +107,7 @@ def subscription_request(*, email: str, topics: Iterable[str], origin: AuditOrig
     labels = [Topic(t).label for t in chosen]
     template = "already_subscribed" if subscriber.confirmed_at else "confirm"
     send_mail_on_commit(
-        subject=_("Confirmez votre abonnement aux envois de l'ACSS"),
+        subject=_("[ACSS] Confirmez votre abonnement aux envois de la cellule"),
         body=render_to_string(
             f"subscriptions/email/{template}.txt",
             _mail_context(link=link, topics=labels, days=tokens.CONFIRM_MAX_AGE.days),
@@ -377,7 +377,7 @@ def deliveries_enqueue(
 
 def _footer(subscriber: Subscriber, topic: str) -> str:
     return render_to_string(
-        "subscriptions/email/footer.txt",
+        "subscriptions/parts/footer.txt",
         _mail_context(
             unsubscribe_url=unsubscribe_url(subscriber, topic),
             preferences_url=absolute(reverse("subscriptions:preferences")),
@@ -390,7 +390,11 @@ def _message(*, subscriber: Subscriber, topic: str, subject: str, body: str, mes
     link = unsubscribe_url(subscriber, topic)
     return EmailMessage(
         subject=subject,
-        body=f"{body.rstrip()}\n\n{_footer(subscriber, topic)}",
+        # The platform's greeting and signature around what is sent, the unsubscribe footer before the signature.
+        body=render_to_string(
+            "subscriptions/email/delivery.txt",
+            _mail_context(body=body.strip(), footer=_footer(subscriber, topic).strip()),
+        ),
         to=[subscriber.email],
         headers={
             "Message-ID": message_id,
@@ -529,10 +533,10 @@ def _digest_send(*, subscriber_id: int, now: datetime, day, conn) -> int:
         return 0
     subscriber = items[0].subscription.subscriber
     topics = sorted({d.subscription.topic for d in items})
-    body = render_to_string("subscriptions/email/digest.txt", _mail_context(items=items, day=day, count=len(items)))
+    body = render_to_string("subscriptions/parts/digest.txt", _mail_context(items=items, day=day, count=len(items)))
     message_id = f"<digest.{subscriber_id}.{day.isoformat()}@{settings.ACSS_MESSAGE_ID_DOMAIN}>"
     subject = ngettext(
-        "Résumé du jour de l'ACSS — %(n)s nouveauté", "Résumé du jour de l'ACSS — %(n)s nouveautés", len(items)
+        "[ACSS] Résumé du jour — %(n)s nouveauté", "[ACSS] Résumé du jour — %(n)s nouveautés", len(items)
     ) % {"n": len(items)}
     ids = [d.pk for d in items]
     try:

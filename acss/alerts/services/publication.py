@@ -57,7 +57,7 @@ def alert_email(alert: Alert, *, revision: int, concerned: bool) -> tuple[str, s
             subject = _("[ACSS] Alerte %(ref)s — %(title)s")
         note = AlertRevision.objects.filter(alert=alert, number=revision).values_list("change_note", flat=True).first()
         body = render_to_string(
-            "alerts/email/alert.txt",
+            "alerts/parts/alert_mail.txt",
             {
                 "alert": alert,
                 "revision": revision,
