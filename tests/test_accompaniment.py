@@ -304,3 +304,13 @@ def test_template_versioning(world):
         )
     page_html = world.client("analyst").get(reverse("accompaniment:templates")).content.decode()
     assert "Version 2" in page_html and "Plan resserré" in page_html
+
+
+def test_the_api_reads_the_sheet_and_the_plan(world):
+    opened(world)
+    ref = world.decl_a.reference
+    detail = world.api("ars_idf").get(reverse("accompaniment:api_detail", args=[ref]))
+    assert detail.status_code == 200
+    assert len(detail.json()["actions"]) == 10
+    assert world.api("ars_other").get(reverse("accompaniment:api_detail", args=[ref])).status_code == 404
+    assert world.api("ars_idf").get(reverse("accompaniment:api_detail", args=["ACSS-2099-999999"])).status_code == 404

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import api, views
 
 app_name = "accompaniment"
 
 BASE = "declarations/<str:reference>/accompagnement/"
+API = "api/v1/accompagnements/<str:reference>/"
 
 urlpatterns = [
     path(BASE, views.accompaniment_detail, name="detail"),
@@ -16,4 +17,6 @@ urlpatterns = [
     path(f"{BASE}plan/<int:pk>/preuve/", views.evidence_download, name="evidence"),
     path(f"{BASE}cloturer/", views.accompaniment_close, name="close"),
     path("accompagnement/modeles/", views.template_list, name="templates"),
+    # API v1 (token), beside the incident's under /api/v1/
+    path(f"{API}", api.AccompanimentAPI.as_view(), name="api_detail"),
 ]
