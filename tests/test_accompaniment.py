@@ -314,3 +314,16 @@ def test_the_api_reads_the_sheet_and_the_plan(world):
     assert len(detail.json()["actions"]) == 10
     assert world.api("ars_other").get(reverse("accompaniment:api_detail", args=[ref])).status_code == 404
     assert world.api("ars_idf").get(reverse("accompaniment:api_detail", args=["ACSS-2099-999999"])).status_code == 404
+
+
+def test_sheet_entries_are_append_only_on_postgresql(world):
+    from django.db import DatabaseError, connection, transaction
+
+    opened(world)
+    entry = services.sheet_entry_add(
+        by=world.personas["analyst"], declaration=world.decl_a, kind="follow_up", body="Point du matin."
+    )
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger is PostgreSQL's")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        SheetEntry.objects.filter(pk=entry.pk).update(body="Réécrit.")
