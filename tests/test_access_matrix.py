@@ -335,6 +335,7 @@ RULES: dict[str, Rule] = {
     "accompaniment:close": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference}),
     "accompaniment:evidence": Rule(only(SEES_DECL_A), accompaniment_evidence_kwargs),
     "accompaniment:templates": Rule(only(["analyst"])),
+    "accompaniment:template_edit": Rule(only(["analyst"]), lambda w: {"slug": "rancongiciel"}),
     "accompaniment:api_detail": Rule(
         api(SEES_DECL_A), lambda w: {"reference": accompaniment_of_a(w).declaration.reference}, api=True
     ),

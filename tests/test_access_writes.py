@@ -479,6 +479,13 @@ def accompaniment_writes() -> dict[str, Write]:
             lambda ctx: {f"e{first_plan_action(ctx)}-title": "Isoler les postes chiffrés"},
         ),
         "accompaniment:close": rule("accompaniment:close", ["analyst"], in_accompaniment, lambda ctx: {}),
+        "accompaniment:template_edit": Write(
+            "accompaniment:template_edit",
+            page(["analyst"]),
+            ["analyst"],
+            lambda ctx: {"slug": "rancongiciel"},
+            lambda ctx: {"actions": "Isoler les postes chiffrés | 0\nDéposer plainte | 1", "change_note": "Plus court"},
+        ),
     }
 
 

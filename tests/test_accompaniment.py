@@ -304,6 +304,18 @@ def test_template_versioning(world):
         )
     page_html = world.client("analyst").get(reverse("accompaniment:templates")).content.decode()
     assert "Version 2" in page_html and "Plan resserré" in page_html
+    # Through the page: a third version; a malformed line is shown again with why.
+    url = reverse("accompaniment:template_edit", args=["fuite-donnees"])
+    bad = world.client("analyst").post(url, {"actions": "Sans délai", "change_note": "Essai"})
+    assert bad.status_code == 200 and "Ligne 1" in bad.content.decode()
+    response = world.client("analyst").post(
+        url,
+        {"actions": "Fermer la source | 0\nNotifier la CNIL | 3\nInformer les patients | 7", "change_note": "Ajout"},
+    )
+    assert response.status_code == 302
+    third = PlanTemplate.objects.get(slug="fuite-donnees").current_version
+    assert third.number == 3
+    assert list(third.actions.values_list("due_offset_days", flat=True)) == [0, 3, 7]
 
 
 def test_the_api_reads_the_sheet_and_the_plan(world):

@@ -87,3 +87,39 @@ class ActionProgressForm(AcssForm):
         help_text=_("PDF, image, document bureautique, archive ZIP, courriel ou texte."),
         required=False,
     )
+
+
+class TemplateRevisionForm(AcssForm):
+    """A new version of a plan template: one action a line, « intitulé | jours »."""
+
+    actions = forms.CharField(
+        label=_("Actions, une par ligne"),
+        help_text=_("Écrivez « intitulé | délai en jours », par exemple « Isoler les postes chiffrés | 0 »."),
+        widget=forms.Textarea(attrs={"rows": 14}),
+        error_messages={"required": _("Un modèle compte au moins une action.")},
+    )
+    change_note = forms.CharField(
+        label=_("Objet de la modification"),
+        max_length=300,
+        error_messages={
+            "required": _("Indiquez l'objet de la modification."),
+            "max_length": _("300 caractères au plus."),
+        },
+    )
+
+    def clean_actions(self) -> list[tuple[str, int]]:
+        parsed = []
+        for number, line in enumerate(self.cleaned_data["actions"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            title, _sep, days = line.rpartition("|")
+            if not _sep or not title.strip() or not days.strip().isdigit() or int(days) > 365:
+                raise forms.ValidationError(
+                    _("Ligne %(n)d : écrivez « intitulé | délai en jours » (de 0 à 365 jours).") % {"n": number}
+                )
+            if len(title.strip()) > 300:
+                raise forms.ValidationError(_("Ligne %(n)d : 300 caractères au plus.") % {"n": number})
+            parsed.append((title.strip(), int(days)))
+        if not parsed:
+            raise forms.ValidationError(_("Un modèle compte au moins une action."))
+        return parsed

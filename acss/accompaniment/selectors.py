@@ -47,6 +47,13 @@ def plan_template_list() -> QuerySet[PlanTemplate]:
     return PlanTemplate.objects.select_related("category").prefetch_related("versions__actions")
 
 
+def plan_template_get(*, slug: str) -> PlanTemplate:
+    template = PlanTemplate.objects.filter(slug=slug).first()
+    if template is None:
+        raise Http404("template not found")
+    return template
+
+
 def structure_people(*, declaration) -> QuerySet[User]:
     """The people of the declaring structure (a plan action's owner is one of them, or free text)."""
     return User.objects.filter(

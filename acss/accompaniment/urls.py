@@ -17,6 +17,7 @@ urlpatterns = [
     path(f"{BASE}plan/<int:pk>/preuve/", views.evidence_download, name="evidence"),
     path(f"{BASE}cloturer/", views.accompaniment_close, name="close"),
     path("accompagnement/modeles/", views.template_list, name="templates"),
+    path("accompagnement/modeles/<slug:slug>/modifier/", views.template_edit, name="template_edit"),
     # API v1 (token), beside the incident's under /api/v1/
     path(f"{API}", api.AccompanimentAPI.as_view(), name="api_detail"),
 ]

@@ -19,11 +19,12 @@ from acss.core.errors import Refusal, refusal_on_form
 from acss.incidents.selectors.declarations import declaration_get_visible
 
 from . import access, services
-from .forms import ActionPlanningForm, ActionProgressForm, EntryForm, OpenForm
+from .forms import ActionPlanningForm, ActionProgressForm, EntryForm, OpenForm, TemplateRevisionForm
 from .selectors import (
     accompaniment_for,
     plan_action_get_visible,
     plan_actions,
+    plan_template_get,
     plan_template_list,
     sheet_entries,
     structure_people,
@@ -259,4 +260,37 @@ def template_list(request: HttpRequest) -> HttpResponse:
         request,
         "accompaniment/templates.html",
         {"title": _("Modèles de plan de remédiation"), "templates": plan_template_list()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """A new version of a plan template (the cell); earlier versions and the plans made from them stay."""
+    if not access.is_cell(request.user):
+        raise Http404("not the cell")
+    template = plan_template_get(slug=slug)
+    current = template.current_version
+    initial = {
+        "actions": "\n".join(f"{a.title} | {a.due_offset_days}" for a in current.actions.all()) if current else ""
+    }
+    form = TemplateRevisionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.plan_template_revise(
+                by=request.user,
+                template=template,
+                actions=form.cleaned_data["actions"],
+                change_note=form.cleaned_data["change_note"],
+                origin=AuditOrigin.of(request),
+            )
+        except Refusal as exc:
+            refusal_on_form(form, exc)
+        else:
+            messages.success(request, _("Version %(n)d du modèle enregistrée.") % {"n": version.number})
+            return redirect(f"/accompagnement/modeles/#modele-{template.slug}")
+    return render(
+        request,
+        "accompaniment/template_edit.html",
+        {"title": _("Modifier un modèle de plan"), "template": template, "current": current, "form": form},
     )
