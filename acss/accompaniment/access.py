@@ -22,6 +22,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from acss.accounts.models import Organisation
+from acss.accounts.selectors import actor_for
 from acss.core.forbidden import Forbidden
 from acss.incidents import access as incident_access
 from acss.incidents.models import Declaration
@@ -113,6 +114,6 @@ def acts_for_structures(actor_or_user) -> frozenset[int]:
     return incident_access.own_structure_ids(actor_or_user)
 
 
-def is_staff(actor_or_user) -> bool:
+def is_staff(user) -> bool:
     """Staff (the cell, an ARS, an authority): their downloads of evidence are audited."""
-    return incident_access._actor(actor_or_user).is_staff
+    return actor_for(user).is_staff
