@@ -155,6 +155,44 @@ def inventory_item_kwargs(world) -> dict:
     return {"pk": world.structure_a.pk, "item": item.pk}
 
 
+# --- accompaniment ---
+def accompaniment_of_a(world):
+    """Hospital A's declaration, qualified, in accompaniment with the ransomware template (its 10 actions)."""
+    from acss.accompaniment.models import Accompaniment, PlanTemplate
+    from acss.accompaniment.services import accompaniment_open
+    from acss.incidents.models import Case, CaseState
+
+    existing = Accompaniment.objects.filter(declaration=world.decl_a).first()
+    if existing is not None:
+        return existing
+    Case.objects.filter(declaration=world.decl_a).update(state=CaseState.QUALIFIED)
+    return accompaniment_open(
+        by=world.personas["analyst"],
+        declaration=world.decl_a,
+        template=PlanTemplate.objects.get(slug="rancongiciel"),
+    )
+
+
+def accompaniment_action_kwargs(world) -> dict:
+    action = accompaniment_of_a(world).actions.first()
+    return {"reference": world.decl_a.reference, "pk": action.pk}
+
+
+def accompaniment_evidence_kwargs(world) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from acss.accompaniment.services import plan_action_update
+
+    action = accompaniment_of_a(world).actions.first()
+    plan_action_update(
+        by=world.personas["declarant_a"],
+        action=action,
+        state="done",
+        evidence_file=SimpleUploadedFile("preuve.txt", b"Sauvegardes verifiees.\n"),
+    )
+    return {"reference": world.decl_a.reference, "pk": action.pk}
+
+
 @dataclass
 class Rule:
     expect: dict[str, int]
@@ -284,6 +322,23 @@ RULES: dict[str, Rule] = {
     ),
     "alerts:concern_counts": Rule(only(["analyst"]), published_alert_kwargs),
     "alerts:concern_counts_region": Rule(only(["ars_idf", "ars_other", "analyst"]), published_alert_kwargs),
+    # --- accompaniment: whoever reads the declaration reads its sheet and plan; the cell opens it ---
+    "accompaniment:detail": Rule(only(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference}),
+    "accompaniment:open": Rule(
+        only(["analyst"], **dict.fromkeys([p for p in SEES_DECL_A if p != "analyst"], 403)),
+        lambda w: {"reference": w.decl_a.reference},
+    ),
+    "accompaniment:entry_add": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference}),
+    "accompaniment:action_add": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference}),
+    "accompaniment:action_progress": Rule(login_then(405), accompaniment_action_kwargs),
+    "accompaniment:action_edit": Rule(login_then(405), accompaniment_action_kwargs),
+    "accompaniment:close": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference}),
+    "accompaniment:evidence": Rule(only(SEES_DECL_A), accompaniment_evidence_kwargs),
+    "accompaniment:templates": Rule(only(["analyst"])),
+    "accompaniment:template_edit": Rule(only(["analyst"]), lambda w: {"slug": "rancongiciel"}),
+    "accompaniment:api_detail": Rule(
+        api(SEES_DECL_A), lambda w: {"reference": accompaniment_of_a(w).declaration.reference}, api=True
+    ),
 }
 
 # The Django admin: one rule for its whole namespace (OTPAdminSite: superusers with a second factor only).

@@ -56,6 +56,8 @@ from .test_access_matrix import (
     STAFF,
     WRITES_DECL_A,
     WRITES_INVENTORY_A,
+    accompaniment_action_kwargs,
+    accompaniment_of_a,
     inventory_item_kwargs,
     iter_route_names,
     oncall_ack_kwargs,
@@ -418,6 +420,75 @@ def handling_writes() -> dict[str, Write]:
     return writes
 
 
+# --- accompaniment: the cell opens, edits and closes; the region's ARS advises; the structure reports -----------
+
+
+def in_accompaniment(ctx: Ctx) -> dict:
+    accompaniment_of_a(ctx.world)
+    return ref_a(ctx)
+
+
+def first_plan_action(ctx: Ctx) -> int:
+    return accompaniment_of_a(ctx.world).actions.first().pk
+
+
+def accompaniment_writes() -> dict[str, Write]:
+    def rule(route: str, allowed: list[str], kwargs, body) -> Write:
+        refused = [p for p in SEES_DECL_A if p not in allowed]
+        return Write(route, page(allowed, **these(refused, 403)), allowed, kwargs, body, says_why=True)
+
+    def opening(ctx: Ctx) -> dict:
+        in_state(CaseState.QUALIFIED)(ctx)
+        return ref_a(ctx)
+
+    return {
+        "accompaniment:open": rule(
+            "accompaniment:open", ["analyst"], opening, lambda ctx: {"template": "rancongiciel"}
+        ),
+        "accompaniment:entry_add follow_up": rule(
+            "accompaniment:entry_add",
+            ["analyst", "ars_idf", *STRUCTURE_A],
+            in_accompaniment,
+            lambda ctx: {"kind": "follow_up", "body": "Les sauvegardes sont saines."},
+        ),
+        "accompaniment:entry_add recommendation": rule(
+            "accompaniment:entry_add",
+            ["analyst", "ars_idf"],
+            in_accompaniment,
+            lambda ctx: {"kind": "recommendation", "body": "Faire appel à un prestataire qualifié."},
+        ),
+        "accompaniment:action_add": rule(
+            "accompaniment:action_add",
+            ["analyst", *STRUCTURE_A],
+            in_accompaniment,
+            lambda ctx: {"title": "Changer la clé du Wi-Fi invités", "owner_name": "Service informatique"},
+        ),
+        "accompaniment:action_progress": rule(
+            "accompaniment:action_progress",
+            ["analyst", *STRUCTURE_A],
+            lambda ctx: accompaniment_action_kwargs(ctx.world),
+            lambda ctx: {
+                f"a{first_plan_action(ctx)}-state": "done",
+                f"a{first_plan_action(ctx)}-evidence_note": "Fait.",
+            },
+        ),
+        "accompaniment:action_edit": rule(
+            "accompaniment:action_edit",
+            ["analyst"],
+            lambda ctx: accompaniment_action_kwargs(ctx.world),
+            lambda ctx: {f"e{first_plan_action(ctx)}-title": "Isoler les postes chiffrés"},
+        ),
+        "accompaniment:close": rule("accompaniment:close", ["analyst"], in_accompaniment, lambda ctx: {}),
+        "accompaniment:template_edit": Write(
+            "accompaniment:template_edit",
+            page(["analyst"]),
+            ["analyst"],
+            lambda ctx: {"slug": "rancongiciel"},
+            lambda ctx: {"actions": "Isoler les postes chiffrés | 0\nDéposer plainte | 1", "change_note": "Plus court"},
+        ),
+    }
+
+
 WRITES: dict[str, Write] = {
     # --- accounts -----------------------------------------------------------------------------------
     # The logged-in are sent on (redirect_authenticated_user): nothing is written for them.
@@ -740,6 +811,7 @@ WRITES: dict[str, Write] = {
         LOGGED_IN,
         body=lambda ctx: {"alertes": "immediate", "bulletin": "daily", "alertes-structure": "immediate"},
     ),
+    **accompaniment_writes(),
 }
 
 

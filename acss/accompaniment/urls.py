@@ -1,3 +1,23 @@
+from django.urls import path
+
+from . import api, views
+
 app_name = "accompaniment"
 
-urlpatterns: list = []
+BASE = "declarations/<str:reference>/accompagnement/"
+API = "api/v1/accompagnements/<str:reference>/"
+
+urlpatterns = [
+    path(BASE, views.accompaniment_detail, name="detail"),
+    path(f"{BASE}ouvrir/", views.accompaniment_open, name="open"),
+    path(f"{BASE}fiche/", views.entry_add, name="entry_add"),
+    path(f"{BASE}plan/", views.action_add, name="action_add"),
+    path(f"{BASE}plan/<int:pk>/avancement/", views.action_progress, name="action_progress"),
+    path(f"{BASE}plan/<int:pk>/modifier/", views.action_edit, name="action_edit"),
+    path(f"{BASE}plan/<int:pk>/preuve/", views.evidence_download, name="evidence"),
+    path(f"{BASE}cloturer/", views.accompaniment_close, name="close"),
+    path("accompagnement/modeles/", views.template_list, name="templates"),
+    path("accompagnement/modeles/<slug:slug>/modifier/", views.template_edit, name="template_edit"),
+    # API v1 (token), beside the incident's under /api/v1/
+    path(f"{API}", api.AccompanimentAPI.as_view(), name="api_detail"),
+]

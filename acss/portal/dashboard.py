@@ -6,6 +6,7 @@ and reads through that application's selectors. A new application adds its provi
 
 from __future__ import annotations
 
+from acss.accompaniment.panels import plan_actions_panel
 from acss.accounts.panels import memberships_panel, pending_registrations_shortcut
 from acss.alerts.panels import alert_concerns_panel
 from acss.core.panels import Panel, PanelProvider, Shortcut, ShortcutProvider
@@ -16,6 +17,7 @@ PANELS: tuple[PanelProvider, ...] = (
     questions_panel,  # people of a structure: the questions awaiting their answer
     alert_concerns_panel,  # people of a structure: the published alerts on their inventories' products
     assigned_cases_panel,  # the cell: the cases assigned to the analyst
+    plan_actions_panel,  # a structure's people: their open plan actions; the cell: the overdue ones
     memberships_panel,  # everyone: the organisations they belong to
 )
 

@@ -1,0 +1,25 @@
+"""What the accompaniment adds to « Mon espace »: for the people of a structure, the open actions of their
+remediation plans; for the cell, the overdue actions of every plan."""
+
+from __future__ import annotations
+
+from acss.core.panels import Panel
+
+from . import access
+from .selectors import open_plan_actions_of_structures, overdue_plan_actions
+
+SHOWN = 50
+
+
+def plan_actions_panel(user) -> Panel | None:
+    if access.is_cell(user):
+        return Panel(
+            "accompaniment/panels/plan_actions.html",
+            {"actions": list(overdue_plan_actions(user=user)[:SHOWN]), "cell": True},
+        )
+    if access.acts_for_structures(user):
+        return Panel(
+            "accompaniment/panels/plan_actions.html",
+            {"actions": list(open_plan_actions_of_structures(user=user)[:SHOWN]), "cell": False},
+        )
+    return None
