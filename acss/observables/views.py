@@ -82,7 +82,7 @@ def observable_extract(request: HttpRequest, reference: str) -> HttpResponse:
     declaration = declaration_get_visible(user=request.user, reference=reference)
     access.check_add(actor_or_user=request.user, declaration=declaration)
     candidates = services.observables_extract(declaration=declaration, user=request.user)
-    form = CandidatesForm(request.POST or None, candidates=candidates)
+    form = CandidatesForm(request.POST if request.method == "POST" else None, candidates=candidates)
     if request.method == "POST" and form.is_valid():
         chosen = [tuple(key.split("|", 1)) for key in form.cleaned_data["candidates"]]
         try:
