@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db.models import QuerySet
 
 from acss.incidents.models import Declaration
+from acss.incidents.selectors.declarations import declaration_list_visible
 
 from . import access
 from .models import CaseObservable
@@ -39,9 +40,8 @@ def correlations(*, user, declaration: Declaration) -> dict[int, list[SeenIn]]:
         return {}
     own = CaseObservable.objects.filter(declaration=declaration).values("observable_id")
     rows = CaseObservable.objects.filter(observable_id__in=own).exclude(declaration_id=declaration.pk)
-    q = access.correlation_q(user)
-    if q is not None:
-        rows = rows.filter(declaration__in=Declaration.objects.filter(q))
+    if access.correlation_q(user) is not None:  # the cell reads everything: no filter, the index alone
+        rows = rows.filter(declaration_id__in=declaration_list_visible(user=user).values("pk"))
     out: dict[int, list[SeenIn]] = {}
     for observable_id, reference, structure, submitted_at in rows.order_by(
         "observable_id", "-declaration__submitted_at"
