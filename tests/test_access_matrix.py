@@ -339,6 +339,14 @@ RULES: dict[str, Rule] = {
     "accompaniment:api_detail": Rule(
         api(SEES_DECL_A), lambda w: {"reference": accompaniment_of_a(w).declaration.reference}, api=True
     ),
+
+    # --- observables on cases: read by whoever reads the declaration; extraction by the cell and the structure ---
+    "observables:list": Rule(only(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference}),
+    "observables:add": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference}),
+    "observables:extract": Rule(
+        only(WRITES_DECL_A, **dict.fromkeys(READS_ONLY_DECL_A, 403)), lambda w: {"reference": w.decl_a.reference}
+    ),
+    "observables:stix": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference}),
 }
 
 # The Django admin: one rule for its whole namespace (OTPAdminSite: superusers with a second factor only).

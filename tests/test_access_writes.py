@@ -281,6 +281,25 @@ def concern_status_kwargs(ctx: Ctx) -> dict:
     return {"pk": ctx.world.structure_a.pk, "alert": published_alert_kwargs(ctx.world)["pk"]}
 
 
+# --- observables on cases ---------------------------------------------------------------------------
+
+
+def observables_text_kwargs(ctx: Ctx) -> dict:
+    """Declaration A names an address, defanged, in its description (the extraction offers it)."""
+    Declaration.objects.filter(pk=ctx.world.decl_a.pk).update(description="Connexions vers 185.220.101[.]45.")
+    return ref_a(ctx)
+
+
+def stix_bundle_body(ctx: Ctx) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bundle = (
+        b'{"type": "bundle", "id": "bundle--1", "objects": [{"type": "indicator", "id": "indicator--1",'
+        b' "spec_version": "2.1", "pattern_type": "stix", "pattern": "[domain-name:value = \'evil.example.com\']"}]}'
+    )
+    return {"file": SimpleUploadedFile("lot.json", bundle, content_type="application/json")}
+
+
 # --- the handling of declaration A: one variant per action, each in a state where it is valid ---------
 
 
@@ -812,6 +831,32 @@ WRITES: dict[str, Write] = {
         body=lambda ctx: {"alertes": "immediate", "bulletin": "daily", "alertes-structure": "immediate"},
     ),
     **accompaniment_writes(),
+
+    # --- observables on cases: the cell and the structure add; the others who read the declaration get a 403 ---
+    "observables:add": Write(
+        "observables:add",
+        page(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 403)),
+        WRITES_DECL_A,
+        ref_a,
+        lambda ctx: {"kind": "", "value": "hxxps://evil-update[.]com/a", "note": ""},
+        says_why=True,
+    ),
+    "observables:extract": Write(
+        "observables:extract",
+        page(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 403)),
+        WRITES_DECL_A,
+        observables_text_kwargs,
+        lambda ctx: {"candidates": ["ipv4|185.220.101.45"]},
+        says_why=True,
+    ),
+    "observables:stix": Write(
+        "observables:stix",
+        page(WRITES_DECL_A, **these(READS_ONLY_DECL_A, 403)),
+        WRITES_DECL_A,
+        ref_a,
+        stix_bundle_body,
+        says_why=True,
+    ),
 }
 
 
