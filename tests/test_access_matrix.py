@@ -339,7 +339,6 @@ RULES: dict[str, Rule] = {
     "accompaniment:api_detail": Rule(
         api(SEES_DECL_A), lambda w: {"reference": accompaniment_of_a(w).declaration.reference}, api=True
     ),
-
     # --- observables on cases: read by whoever reads the declaration; extraction by the cell and the structure ---
     "observables:list": Rule(only(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference}),
     "observables:add": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference}),

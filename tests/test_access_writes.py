@@ -831,7 +831,6 @@ WRITES: dict[str, Write] = {
         body=lambda ctx: {"alertes": "immediate", "bulletin": "daily", "alertes-structure": "immediate"},
     ),
     **accompaniment_writes(),
-
     # --- observables on cases: the cell and the structure add; the others who read the declaration get a 403 ---
     "observables:add": Write(
         "observables:add",

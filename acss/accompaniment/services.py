@@ -68,7 +68,10 @@ def accompaniment_open(
     """The cell opens the accompaniment of a qualified case (which moves to « en accompagnement ») or of a case
     already in accompaniment; a template's current version gives the plan its first actions, due from today."""
     _require(by, declaration, access.OPEN)
-    case = Case.objects.select_for_update().filter(declaration=declaration).first()
+    try:
+        case = declaration.case  # the move itself locks the case and checks the lifecycle again
+    except Case.DoesNotExist:
+        case = None
     if case is None or case.state not in (CaseState.QUALIFIED, CaseState.ACCOMPANIMENT):
         raise Refusal(_("L'accompagnement s'ouvre sur un dossier qualifié."))
     if Accompaniment.objects.filter(declaration=declaration).exists():
