@@ -10,13 +10,15 @@ from datetime import date, timedelta
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acss.accounts.models import MembershipStatus, User
 from acss.core.audit import AuditOrigin, audit_record
 from acss.core.errors import Refusal
-from acss.incidents.models import Case, CaseState, Declaration
+from acss.incidents.models import CaseState, Declaration
+from acss.incidents.selectors.cases import case_get_for_declaration
 from acss.incidents.services.cases import case_start_accompaniment
 from acss.incidents.uploads import atomic_with_files, file_write, upload_check
 
@@ -68,9 +70,9 @@ def accompaniment_open(
     """The cell opens the accompaniment of a qualified case (which moves to « en accompagnement ») or of a case
     already in accompaniment; a template's current version gives the plan its first actions, due from today."""
     _require(by, declaration, access.OPEN)
-    try:
-        case = declaration.case  # the move itself locks the case and checks the lifecycle again
-    except Case.DoesNotExist:
+    try:  # read afresh (the declaration may carry an older case); the move locks it and checks again
+        case = case_get_for_declaration(declaration=declaration)
+    except Http404:
         case = None
     if case is None or case.state not in (CaseState.QUALIFIED, CaseState.ACCOMPANIMENT):
         raise Refusal(_("L'accompagnement s'ouvre sur un dossier qualifié."))
