@@ -6,6 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from acss.core.forms import AcssForm
+from acss.incidents.models import CaseState
+from acss.incidents.rules import transition_allowed
 
 from .models import ProviderState
 
@@ -70,5 +72,7 @@ class CloseForm(AcssForm):
     def __init__(self, *args, victims=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["children"].choices = [
-            (d.pk, f"{d.reference} – {d.structure.name}") for d in victims if d.case.is_open
+            (d.pk, f"{d.reference} – {d.structure.name}")
+            for d in victims
+            if transition_allowed(d.case.state, CaseState.CLOSED)
         ]

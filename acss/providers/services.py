@@ -15,7 +15,8 @@ from acss.accounts.models import User
 from acss.core.audit import AuditOrigin, audit_record
 from acss.core.errors import Refusal
 from acss.incidents import access as incident_access
-from acss.incidents.models import Declaration, Message, MessageKind
+from acss.incidents.models import CaseState, Declaration, Message, MessageKind
+from acss.incidents.rules import transition_allowed
 from acss.incidents.services.cases import case_close
 
 from . import access
@@ -184,7 +185,8 @@ def provider_close(
 ) -> list[str]:
     """Close the parent; with ``close_children``, also close the open cases of its declarations (``children``:
     the declaration ids ticked, else all of them) through the core's ``case_close``, with ``summary`` (else the
-    public summary). Returns the references of the cases closed."""
+    public summary). A case its lifecycle does not let close yet (not qualified) is left open. Returns the
+    references of the cases closed."""
     _require_cell(by)
     if parent.state == ProviderState.CLOSED:
         raise Refusal(_("Cet incident de prestataire est déjà clos."), code="closed")
@@ -196,7 +198,7 @@ def provider_close(
         text = summary.strip() or parent.public_summary or parent.title
         for link in links:
             case = link.declaration.case
-            if case.is_open:
+            if transition_allowed(case.state, CaseState.CLOSED):
                 case_close(case=case, by=by, summary=text, provider=parent.provider_name, origin=origin)
                 closed.append(link.declaration.reference)
     parent.state, parent.closed_at = ProviderState.CLOSED, timezone.now()
