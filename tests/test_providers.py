@@ -109,7 +109,7 @@ def test_message_to_all_reaches_each_thread_and_each_structure_sees_only_its_own
     assert page.status_code == 200
 
 
-@pytest.mark.parametrize(("victims", "limit"), [(5, 12), (40, 12)])
+@pytest.mark.parametrize(("victims", "limit"), [(5, 9), (40, 9)])
 def test_message_to_all_costs_constant_queries(world, django_assert_max_num_queries, victims, limit):
     structures = [make_structure(f"Clinique {i}", "75", f"759{i:04d}") for i in range(victims)]
     decls = [declare(s) for s in structures]
@@ -177,3 +177,15 @@ def test_cell_list_shows_suggestions(world, client):
     login(client, world.personas["analyst"])
     body = client.get(reverse("providers:list")).content.decode()
     assert "Ouvrir un incident de prestataire avec ces déclarations" in body
+
+
+def test_the_demo_provider_incident_has_five_victims_in_three_regions(db):
+    from acss.accounts.demo import load_demo_accounts
+    from acss.providers.demo import load_demo_providers
+
+    accounts = load_demo_accounts()
+    parent = load_demo_providers(structures=accounts.structures, analyst=accounts.analyst)
+    again = load_demo_providers(structures=accounts.structures, analyst=accounts.analyst)
+    assert again.pk == parent.pk and parent.links.count() == 5
+    regions = set(parent.links.values_list("declaration__structure__departement__region_id", flat=True))
+    assert len(regions) == 3

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -152,25 +152,34 @@ def provider_message_all(*, by: User, parent: ProviderIncident, body: str, origi
         raise Refusal(_("Le message est vide."), code="required", field="body")
     now = timezone.now()
     organisation = incident_access.author_organisation(by)
-    declaration_ids = list(parent.links.values_list("declaration_id", flat=True))
-    Message.objects.bulk_create(
-        [
-            Message(
-                declaration_id=pk,
-                kind=MessageKind.QUESTION,
-                author=by,
-                author_organisation=organisation,
-                body=body,
-                created_at=now,
-            )
-            for pk in declaration_ids
-        ],
-        batch_size=500,
+    # One INSERT … SELECT over the parent's links: one query whatever the number of victims, on SQLite too
+    # (a bulk_create is split there by the limit on parameters).
+    message, link = Message._meta, ProviderLink._meta
+    columns = ", ".join(
+        connection.ops.quote_name(message.get_field(f).column)
+        for f in ("declaration", "kind", "author", "author_organisation", "body", "created_at")
     )
-    audit_record(
-        actor=by, action="provider.message_all", obj=parent, origin=origin, data={"count": len(declaration_ids)}
+    q = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {q(message.db_table)} ({columns}) "  # noqa: S608 - names from the models, values as parameters
+        f"SELECT {q(link.get_field('declaration').column)}, %s, %s, %s, %s, %s FROM {q(link.db_table)} "
+        f"WHERE {q(link.get_field('parent').column)} = %s"
     )
-    return len(declaration_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                MessageKind.QUESTION.value,
+                by.pk,
+                organisation.pk if organisation else None,
+                body,
+                connection.ops.adapt_datetimefield_value(now),
+                parent.pk,
+            ],
+        )
+        count = cursor.rowcount
+    audit_record(actor=by, action="provider.message_all", obj=parent, origin=origin, data={"count": count})
+    return count
 
 
 @transaction.atomic
