@@ -51,7 +51,7 @@ def test_suggestions_group_the_same_provider_spelled_differently(world):
     one = declare(world.structure_a, "Médisoft SAS", days_ago=1)
     two = declare(world.structure_b, "MEDISOFT", days_ago=4)
     declare(world.structure_c, "Autre prestataire")
-    groups = provider_suggestions()
+    groups = provider_suggestions(user=world.personas["analyst"])
     assert [{d.pk for d in g.declarations} for g in groups] == [{one.pk, two.pk}]
 
 
@@ -60,13 +60,13 @@ def test_suggestions_not_across_ten_days_nor_the_same_structure_twice(world):
     declare(world.structure_b, "Medisoft SA", days_ago=1)
     declare(world.structure_c, "Logi", days_ago=1)
     declare(world.structure_c, "logi inc", days_ago=2)
-    assert provider_suggestions() == []
+    assert provider_suggestions(user=world.personas["analyst"]) == []
 
 
 def test_linked_declarations_are_no_longer_suggested(world):
     one, two = declare(world.structure_a), declare(world.structure_b)
     services.provider_link(by=world.personas["analyst"], parent=parent_of(world), declarations=[one, two])
-    assert provider_suggestions() == []
+    assert provider_suggestions(user=world.personas["analyst"]) == []
 
 
 def test_bulk_link_through_the_page_and_a_declaration_belongs_to_one_parent(world, client):

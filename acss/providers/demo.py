@@ -1,6 +1,6 @@
 """The demonstration's provider incident: a ransomware at the software provider « Médisoft SAS » reaching five
-declarations of four structures in three regions (Île-de-France, Grand Est, Occitanie). Idempotent (a reference
-already there is left alone; the parent is opened once).
+declarations of four structures in three regions (Île-de-France, Grand Est, Occitanie). Idempotent (each first
+alert has its idempotency key; the parent is opened once).
 
 Not wired into the portal's demo loader yet: call ``load_demo_providers(structures=…, analyst=…)`` after
 ``acss.incidents.services.demo.load_demo_declarations`` (same arguments)."""
@@ -13,9 +13,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from acss.accounts.models import Structure, User
-from acss.incidents.models import Declaration
-from acss.incidents.services.cases import case_open
-from acss.incidents.services.declarations import structure_snapshot
+from acss.incidents.services.declarations import quick_alert_submit
 
 from .models import ProviderIncident
 from .services import provider_incident_open, provider_link
@@ -26,44 +24,35 @@ SUMMARY = (
     "clients ; aucun indice de propagation vers les établissements à ce stade. Ne rétablissez pas l'accès VPN de "
     "l'éditeur avant le feu vert de la cellule."
 )
-# reference, structure key, how the provider was named, submitted (Paris)
+# structure key, what the structure says, since (Paris)
 VICTIMS = [
-    ("ACSS-2026-000901", "chu-paris", "Médisoft SAS", (2026, 11, 23, 8, 15)),
-    ("ACSS-2026-000902", "ch-meaux", "MEDISOFT", (2026, 11, 23, 9, 40)),
-    ("ACSS-2026-000903", "hus-strasbourg", "Medisoft", (2026, 11, 23, 11, 5)),
-    ("ACSS-2026-000904", "hus-strasbourg", "medisoft sas", (2026, 11, 24, 7, 30)),
-    ("ACSS-2026-000905", "ehpad-toulouse", "Médisoft", (2026, 11, 24, 10, 0)),
+    ("chu-paris", "Accès distants de l'éditeur Médisoft coupés, rendez-vous en mode local.", (2026, 11, 23, 8, 15)),
+    ("ch-meaux", "Le logiciel de rendez-vous de Médisoft ne répond plus.", (2026, 11, 23, 9, 40)),
+    ("hus-strasbourg", "Médisoft nous demande de couper son VPN.", (2026, 11, 23, 11, 5)),
+    ("hus-strasbourg", "Second site : agenda Médisoft indisponible.", (2026, 11, 24, 7, 30)),
+    ("ehpad-toulouse", "Plus d'accès au planning hébergé chez Médisoft.", (2026, 11, 24, 10, 0)),
 ]
 
 
 @transaction.atomic
 def load_demo_providers(*, structures: dict[str, Structure], analyst: User) -> ProviderIncident:
+    """Five first alerts recorded by the cell on behalf of the structures (the core's ``quick_alert_submit``,
+    once each thanks to its idempotency key), one provider's incident opened and the five linked."""
     paris = ZoneInfo("Europe/Paris")
     declarations = []
-    for reference, key, provider, submitted in VICTIMS:
-        declaration = Declaration.objects.filter(reference=reference).first()
-        if declaration is None:
-            structure = structures[key]
-            at = datetime(*submitted, tzinfo=paris)
-            author = User.objects.filter(memberships__organisation=structure).order_by("pk").first() or analyst
-            declaration = Declaration.objects.create(
-                reference=reference,
-                structure=structure,
-                created_by=author,
-                submitted_at=at,
-                completed_at=at,
-                structure_snapshot=structure_snapshot(structure),
-                declarant_name=author.display_name,
-                declarant_email=author.email,
-                title="Accès distants de l'éditeur Médisoft coupés",
-                description="L'éditeur du logiciel de gestion des rendez-vous annonce un rançongiciel ; ses accès "
-                "distants sont coupés, le logiciel fonctionne en mode local.",
-                scope="shared_provider",
-                provider_name=provider,
-                origin="malicious",
-            )
-            case_open(declaration=declaration)
-        declarations.append(declaration)
+    for number, (key, summary, since) in enumerate(VICTIMS, start=1):
+        written = quick_alert_submit(
+            by=analyst,
+            structure=structures[key],
+            summary=summary,
+            since=datetime(*since, tzinfo=paris),
+            care_impact="degraded",
+            phone="01 00 00 00 00",
+            is_major=False,
+            on_behalf=True,
+            idempotency_key=f"demo-provider-{number}",
+        )
+        declarations.append(written.row)
     parent = ProviderIncident.objects.filter(title=TITLE).first()
     if parent is None:
         parent = provider_incident_open(

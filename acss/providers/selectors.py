@@ -94,11 +94,13 @@ class Suggestion:
     declarations: list[Declaration]
 
 
-def provider_suggestions(*, since_days: int = 5) -> list[Suggestion]:
+def provider_suggestions(*, user, since_days: int = 5) -> list[Suggestion]:
     """Groups of open declarations of different structures naming the same provider (normalised name) within
-    ``since_days`` of each other, not yet linked to a provider's incident."""
+    ``since_days`` of each other, not yet linked to a provider's incident; among what ``user`` reads (the cell:
+    everything)."""
     rows = (
-        Declaration.objects.filter(case__state__in=OPEN_STATES, provider_link__isnull=True)
+        declaration_list_visible(user=user)
+        .filter(case__state__in=OPEN_STATES, provider_link__isnull=True)
         .exclude(provider_name="")
         .select_related("structure__departement")
         .order_by("submitted_at", "id")

@@ -42,7 +42,7 @@ def cell_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "providers/list.html",
-        {"parents": parents, "suggestions": provider_suggestions(), "form": OpenForm()},
+        {"parents": parents, "suggestions": provider_suggestions(user=request.user), "form": OpenForm()},
     )
 
 
