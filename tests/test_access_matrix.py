@@ -200,6 +200,21 @@ class Rule:
     api: bool = False
 
 
+def provider_parent_kwargs(world) -> dict:
+    """A provider's incident with declaration A linked (one provider, many victims)."""
+    from acss.providers.models import ProviderIncident, ProviderLink
+
+    analyst = world.personas["analyst"]
+    link = ProviderLink.objects.filter(declaration=world.decl_a).first()
+    if link is not None:
+        return {"pk": link.parent_id}
+    parent = ProviderIncident.objects.create(
+        provider_name="Medisoft", title="Rançongiciel chez Medisoft", opened_by=analyst, opened_at=timezone.now()
+    )
+    ProviderLink.objects.create(parent=parent, declaration=world.decl_a, linked_by=analyst, linked_at=timezone.now())
+    return {"pk": parent.pk}
+
+
 RULES: dict[str, Rule] = {
     "portal:home": Rule(everyone(200)),
     "portal:dashboard": Rule(login_then(200)),
@@ -346,6 +361,16 @@ RULES: dict[str, Rule] = {
         only(WRITES_DECL_A, **dict.fromkeys(READS_ONLY_DECL_A, 403)), lambda w: {"reference": w.decl_a.reference}
     ),
     "observables:stix": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference}),
+
+    # --- one provider, many victims: the cell manages, every ARS reads the parent (scoped to its region) ---
+    "providers:list": Rule(only(["analyst"])),
+    "providers:open": Rule(login_then(405)),
+    "providers:detail": Rule(only(["analyst", "ars_idf", "ars_other"]), provider_parent_kwargs),
+    "providers:update": Rule(login_then(405), provider_parent_kwargs),
+    "providers:link": Rule(login_then(405), provider_parent_kwargs),
+    "providers:message": Rule(login_then(405), provider_parent_kwargs),
+    "providers:close": Rule(login_then(405), provider_parent_kwargs),
+    # --- end of one provider, many victims ---
 }
 
 # The Django admin: one rule for its whole namespace (OTPAdminSite: superusers with a second factor only).

@@ -61,6 +61,7 @@ from .test_access_matrix import (
     inventory_item_kwargs,
     iter_route_names,
     oncall_ack_kwargs,
+    provider_parent_kwargs,
     published_alert_kwargs,
     subscription_confirm_kwargs,
     subscription_unsubscribe_kwargs,
@@ -758,6 +759,46 @@ WRITES: dict[str, Write] = {
         lambda ctx: {"status": "traite"},
         says_why=True,
     ),
+    # --- one provider, many victims: the cell writes; an ARS reads the parent and is told why; others 404 ---
+    "providers:open": Write(
+        "providers:open",
+        page(["analyst"]),
+        ["analyst"],
+        body=lambda ctx: {"provider_name": "Medisoft SAS", "title": "Rançongiciel chez Medisoft"},
+    ),
+    "providers:update": Write(
+        "providers:update",
+        page(["analyst"], ars_idf=403, ars_other=403),
+        ["analyst"],
+        lambda ctx: provider_parent_kwargs(ctx.world),
+        lambda ctx: {"state": "contained", "public_summary": "Le prestataire a isolé ses serveurs."},
+        says_why=True,
+    ),
+    "providers:link": Write(
+        "providers:link",
+        page(["analyst"], ars_idf=403, ars_other=403),
+        ["analyst"],
+        lambda ctx: provider_parent_kwargs(ctx.world),
+        lambda ctx: {"references": ctx.world.decl_b.reference, "operation": "link"},
+        says_why=True,
+    ),
+    "providers:message": Write(
+        "providers:message",
+        page(["analyst"], ars_idf=403, ars_other=403),
+        ["analyst"],
+        lambda ctx: provider_parent_kwargs(ctx.world),
+        lambda ctx: {"body": "Le prestataire a publié un correctif."},
+        says_why=True,
+    ),
+    "providers:close": Write(
+        "providers:close",
+        page(["analyst"], ars_idf=403, ars_other=403),
+        ["analyst"],
+        lambda ctx: provider_parent_kwargs(ctx.world),
+        lambda ctx: {"summary": "Incident résolu chez le prestataire."},
+        says_why=True,
+    ),
+    # --- end of one provider, many victims ---
     # --- API ----------------------------------------------------------------------------------------------
     "api:declaration_list": Write(
         "api:declaration_list",
