@@ -361,7 +361,6 @@ RULES: dict[str, Rule] = {
         only(WRITES_DECL_A, **dict.fromkeys(READS_ONLY_DECL_A, 403)), lambda w: {"reference": w.decl_a.reference}
     ),
     "observables:stix": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference}),
-
     # --- one provider, many victims: the cell manages, every ARS reads the parent (scoped to its region) ---
     "providers:list": Rule(only(["analyst"])),
     "providers:open": Rule(login_then(405)),

@@ -135,6 +135,7 @@ def test_the_staff_navigation_groups_the_cell_pages(world):
         "Veille",
         "File de tri",
         "Rédaction des alertes",
+        "Prestataires",
         "Inscriptions à vérifier",
     ]
     # The ARS has no cell menu; like everyone, it has the public space of the watch.

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from acss.accounts.models import Role
 from acss.incidents.models import Case, CaseState, Declaration, Message
-from acss.incidents.selectors.cases import message_list_visible
+from acss.incidents.selectors.cases import message_list_visible, questions_awaiting_answer
 from acss.incidents.services.cases import case_open
 from acss.providers import services
 from acss.providers.models import ProviderLink, ProviderState
@@ -103,8 +103,17 @@ def test_message_to_all_reaches_each_thread_and_each_structure_sees_only_its_own
     assert all(m.declaration_id == a.pk for m in Message.objects.filter(pk__in=[m.pk for m in seen_by_a]))
     seen_by_b = message_list_visible(user=world.personas["declarant_b"], declaration=b)
     assert [m.body for m in seen_by_b] == ["Correctif publié."]
-    # nothing waits on the structures: no answer deadline, the cell's clock is not paused
+    # nothing waits on the structures: an information, no answer deadline, not among the questions to answer
+    assert set(Message.objects.filter(body="Correctif publié.").values_list("kind", flat=True)) == {"info"}
     assert not Message.objects.filter(body="Correctif publié.", answer_due_at__isnull=False).exists()
+    assert not questions_awaiting_answer(user=world.personas["declarant_b"]).exists()
+    # a real question, once answered, restarts the cell's clock: the information does not keep it paused
+    from acss.incidents.services.cases import question_answer, question_ask
+
+    question = question_ask(declaration=b, by=world.personas["analyst"], body="Avez-vous des sauvegardes ?").row
+    assert Case.objects.get(declaration=b).waiting_since is not None
+    question_answer(question=question, by=world.personas["declarant_b"], body="Oui.")
+    assert Case.objects.get(declaration=b).waiting_since is None
     page = client.get(reverse("incidents:detail", kwargs={"reference": a.reference}))
     assert page.status_code == 200
 
@@ -189,3 +198,12 @@ def test_the_demo_provider_incident_has_five_victims_in_three_regions(db):
     assert again.pk == parent.pk and parent.links.count() == 5
     regions = set(parent.links.values_list("declaration__structure__departement__region_id", flat=True))
     assert len(regions) == 3
+
+
+def test_the_declaration_page_shows_the_parent_to_its_structure_and_not_the_others(world, client):
+    a, b = declare(world.structure_a), declare(world.structure_b)
+    parent = parent_of(world, public_summary="Le prestataire a isolé ses serveurs.")
+    services.provider_link(by=world.personas["analyst"], parent=parent, declarations=[a, b])
+    page = world.client("manager_a").get(reverse("incidents:detail", args=[a.reference])).content.decode()
+    assert "Incident chez un prestataire" in page and "Le prestataire a isolé ses serveurs." in page
+    assert b.reference not in page and "autre structure" not in page  # the count is not shared

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any
+
+from django.apps import apps
+from django.utils.module_loading import module_has_submodule
 
 
 @dataclass(frozen=True)
@@ -32,3 +36,20 @@ class Shortcut:
 # Each takes the person (``request.user``) and gives nothing when the panel or the shortcut is not for them.
 PanelProvider = Callable[[Any], "Panel | None"]
 ShortcutProvider = Callable[[Any], "Shortcut | None"]
+# A panel of a declaration's page: takes the person and the declaration (already read through the visibility
+# filter), gives nothing when it has nothing to show them.
+DeclarationPanelProvider = Callable[[Any, Any], "Panel | None"]
+
+
+def declaration_panels(user, declaration) -> list[Panel]:
+    """The panels the feature applications add to a declaration's page (each application's ``panels`` module
+    lists its providers in ``DECLARATION_PANELS``), in the order of ``INSTALLED_APPS``: the incident's page shows
+    them without importing the applications above it."""
+    found: list[Panel] = []
+    for app_config in apps.get_app_configs():
+        if not module_has_submodule(app_config.module, "panels"):
+            continue
+        for provider in getattr(import_module(f"{app_config.name}.panels"), "DECLARATION_PANELS", ()):
+            if (panel := provider(user, declaration)) is not None:
+                found.append(panel)
+    return found

@@ -142,7 +142,7 @@ def own_structure_ids(actor_or_user) -> frozenset[int]:
     return frozenset(_actor(actor_or_user).structure_ids)
 
 
-THREAD_WITHOUT_NOTES = frozenset({MessageKind.QUESTION, MessageKind.ANSWER})
+THREAD_WITHOUT_NOTES = frozenset({MessageKind.QUESTION, MessageKind.ANSWER, MessageKind.INFORMATION})
 
 
 def readable_message_kinds(*, actor_or_user, declaration: Declaration) -> frozenset[str]:

@@ -13,6 +13,7 @@ from acss.accounts.demo import DEMO_PASSWORD, DemoLogin, load_demo_accounts
 from acss.accounts.models import User
 from acss.alerts.demo import load_demo_alerts
 from acss.incidents.services.demo import load_demo_declarations
+from acss.providers.demo import load_demo_providers
 from acss.veille.demo import load_demo_watch
 
 __all__ = ["DEMO_PASSWORD", "load_demo"]
@@ -22,6 +23,7 @@ __all__ = ["DEMO_PASSWORD", "load_demo"]
 def load_demo() -> list[DemoLogin]:
     accounts = load_demo_accounts()
     load_demo_declarations(structures=accounts.structures, analyst=accounts.analyst)
+    load_demo_providers(structures=accounts.structures, analyst=accounts.analyst)
     load_demo_watch()
     load_demo_alerts(
         structure=accounts.structures["chu-paris"],

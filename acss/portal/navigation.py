@@ -82,6 +82,7 @@ def navigation_items(user) -> list[NavItem]:
                             "alerts:cell_list",
                             also=("alerts:cell_detail", "alerts:cell_edit", "alerts:cell_new", "alerts:concern_counts"),
                         ),
+                        _link(_("Prestataires"), "providers:list", also=("providers:detail",)),
                         _link(
                             _("Inscriptions à vérifier"),
                             "accounts:pending_structures",

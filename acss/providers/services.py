@@ -141,11 +141,10 @@ def provider_unlink(
 def provider_message_all(*, by: User, parent: ProviderIncident, body: str, origin: AuditOrigin | None = None) -> int:
     """A message of the cell to every linked structure at once, in each declaration's own thread.
 
-    The incident core has no service for a cell → structure message that asks nothing: its readable kinds for a
-    structure are questions and answers, and ``question_ask`` pauses the clock and expects an answer. So the rows
-    are written here, set-based, as the core's model writes a question (``kind`` question, the cell as author
-    organisation) but with no answer deadline: nothing waits on the structure. One INSERT for all, one audit
-    event for the batch. Returns the number of messages written."""
+    Each is a message of kind « information » (the cell as author organisation): the structure and the region's
+    ARS read it in the thread; it asks nothing, pauses no clock and waits for no answer (``question_ask`` would do
+    all three, one declaration at a time). One INSERT for all, one audit event for the batch. Returns the number
+    of messages written."""
     _require_cell(by)
     body = body.strip()
     if not body:
@@ -169,7 +168,7 @@ def provider_message_all(*, by: User, parent: ProviderIncident, body: str, origi
         cursor.execute(
             sql,
             [
-                MessageKind.QUESTION.value,
+                MessageKind.INFORMATION.value,
                 by.pk,
                 organisation.pk if organisation else None,
                 body,

@@ -151,7 +151,9 @@ class CaseSerializer(serializers.Serializer):
 
 class MessageSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    kind = serializers.CharField(help_text="question, answer ou note (note interne : cellule ACSS seulement)")
+    kind = serializers.CharField(
+        help_text="question, answer, note (note interne : cellule ACSS seulement) ou info (information de la cellule, sans réponse attendue)"
+    )
     kind_label = serializers.CharField()
     body = serializers.CharField()
     author = serializers.CharField()

@@ -138,6 +138,9 @@ class MessageKind(models.TextChoices):
     QUESTION = "question", _("Question")
     ANSWER = "answer", _("Réponse")
     NOTE = "note", _("Note interne de la cellule")
+    # A message of the cell to the structure that asks nothing (e.g. to every victim of a provider's incident):
+    # it pauses no clock and waits for no answer.
+    INFORMATION = "info", _("Information de la cellule")
 
 
 class Message(models.Model):

@@ -20,6 +20,7 @@ from acss.core.calendars import zone_of
 from acss.core.errors import Refusal, refusal_on_form
 from acss.core.formsafety import login_required_keeping_post, pop_kept_post
 from acss.core.idempotency import IdempotencyConflictError, scoped_key
+from acss.core.panels import declaration_panels
 from acss.incidents import access
 from acss.incidents.forms.cases import AssignForm, CloseForm, EscalateForm, MergeForm, QualifyForm, ReasonForm
 from acss.incidents.forms.declarations import (
@@ -156,6 +157,7 @@ def declaration_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "d": declaration,
             "actions": actions,
             "reads_handling": reads_handling,
+            "feature_panels": declaration_panels(request.user, declaration),
             "addenda": declaration.addenda.select_related("author").prefetch_related("attachments"),
             "situations": declaration.situation_updates.select_related("author"),
             "attachments": declaration.attachments.filter(addendum__isnull=True),
