@@ -21,11 +21,9 @@ structures). Target: the platform at most 3 times the hand-written SQL.
 from __future__ import annotations
 
 import json
-import re
 
-import psycopg
-
-from bench.benchmarks.submission import SETTINGS, acss_env
+from bench.benchmarks.own_database import OwnDatabase
+from bench.benchmarks.submission import SETTINGS
 from bench.registry import BenchContext, Benchmark, Measure, TimedResult, register
 
 TARGET = 3.0
@@ -154,37 +152,12 @@ print("BENCH-RESULT " + json.dumps({{"structures": N, "ours": ours, "theirs": th
 """
 
 
-def _pg_database(ctx: BenchContext) -> tuple[str, str]:
-    suffix = re.sub(r"[^a-z0-9]", "_", ctx.workdir.parent.name.lower())[-12:]
-    return ctx.database_url, f"acss_bench_fanout_{suffix}"
-
-
-def _env(ctx: BenchContext) -> dict[str, str]:
-    env = acss_env(ctx)
-    if ctx.database.engine == "postgres":
-        admin, name = _pg_database(ctx)
-        env["DATABASE_URL"] = admin.rsplit("/", 1)[0] + "/" + name
-    return env
-
-
-def prepare(ctx: BenchContext) -> None:
-    if ctx.database.engine == "postgres":
-        admin, name = _pg_database(ctx)
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    ctx.django(SETTINGS, "migrate", "--noinput", "-v0", env=_env(ctx))
-
-
-def cleanup(ctx: BenchContext) -> None:
-    if ctx.database.engine == "postgres":
-        admin, name = _pg_database(ctx)
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+DATABASE = OwnDatabase("acss_bench_fanout")
 
 
 def timed(ctx: BenchContext) -> TimedResult:
     script = SCRIPT.format(structures=STRUCTURES, items=ITEMS, rounds=ROUNDS)
-    out = ctx.django(SETTINGS, "shell", "-c", script, env=_env(ctx))
+    out = ctx.django(SETTINGS, "shell", "-c", script, env=DATABASE.env(ctx))
     line = next(line for line in out.splitlines() if line.startswith("BENCH-RESULT "))
     figures = json.loads(line.removeprefix("BENCH-RESULT "))
     n = figures["structures"]
@@ -221,7 +194,7 @@ register(
         title="Publishing one alert to 10,000 structures (20 inventory items each) vs hand-written SQL",
         description=__doc__.split("\n\n", 1)[1].strip().replace("\n", " "),
         timed=timed,
-        prepare=prepare,
-        cleanup=cleanup,
+        prepare=DATABASE.prepare,
+        cleanup=DATABASE.cleanup,
     )
 )

@@ -10,11 +10,9 @@ as for 50 (set-based: one INSERT, one audit event), and a cost per victim no hig
 from __future__ import annotations
 
 import json
-import re
 
-import psycopg
-
-from bench.benchmarks.submission import SETTINGS, acss_env
+from bench.benchmarks.own_database import OwnDatabase
+from bench.benchmarks.submission import SETTINGS
 from bench.registry import BenchContext, Benchmark, Measure, TimedResult, register
 
 ROUNDS = 3
@@ -88,36 +86,11 @@ print("BENCH-RESULT " + json.dumps(figures))
 """
 
 
-def _pg_database(ctx: BenchContext) -> tuple[str, str]:
-    suffix = re.sub(r"[^a-z0-9]", "_", ctx.workdir.parent.name.lower())[-12:]
-    return ctx.database_url, f"acss_bench_provider_{suffix}"
-
-
-def _env(ctx: BenchContext) -> dict[str, str]:
-    env = acss_env(ctx)
-    if ctx.database.engine == "postgres":
-        admin, name = _pg_database(ctx)
-        env["DATABASE_URL"] = admin.rsplit("/", 1)[0] + "/" + name
-    return env
-
-
-def prepare(ctx: BenchContext) -> None:
-    if ctx.database.engine == "postgres":
-        admin, name = _pg_database(ctx)
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    ctx.django(SETTINGS, "migrate", "--noinput", "-v0", env=_env(ctx))
-
-
-def cleanup(ctx: BenchContext) -> None:
-    if ctx.database.engine == "postgres":
-        admin, name = _pg_database(ctx)
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+DATABASE = OwnDatabase("acss_bench_provider")
 
 
 def timed(ctx: BenchContext) -> TimedResult:
-    out = ctx.django(SETTINGS, "shell", "-c", SCRIPT.format(rounds=ROUNDS), env=_env(ctx))
+    out = ctx.django(SETTINGS, "shell", "-c", SCRIPT.format(rounds=ROUNDS), env=DATABASE.env(ctx))
     line = next(line for line in out.splitlines() if line.startswith("BENCH-RESULT "))
     figures = json.loads(line.removeprefix("BENCH-RESULT "))
     small = Measure("message to all, 50 victims", figures["n_small"], min(figures["small"]), "messages", reference=True)
@@ -140,7 +113,7 @@ register(
         title="The cell's message to every victim of a provider: 500 victims vs 50",
         description=__doc__.split("\n\n", 1)[1].strip().replace("\n", " "),
         timed=timed,
-        prepare=prepare,
-        cleanup=cleanup,
+        prepare=DATABASE.prepare,
+        cleanup=DATABASE.cleanup,
     )
 )

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
-import psycopg
-
-from bench.benchmarks.submission import SETTINGS, acss_env
+from bench.benchmarks.own_database import OwnDatabase
+from bench.benchmarks.submission import SETTINGS
 from bench.registry import BenchContext, Benchmark, Measure, TimedResult, register
 from bench.server import PROJECT_ROOT
 
@@ -66,40 +64,17 @@ print("BENCH-RESULT " + json.dumps({{"files": len(files), "parse": parse, "new":
 """
 
 
-def _pg_database(ctx: BenchContext) -> tuple[str, str]:
-    """(admin URL, name of this run's own database): named after the run's temporary folder, so that two runs
-    at once on the same server (the other PostgreSQL benchmarks all use acss_bench_postgres) do not collide."""
-    suffix = re.sub(r"[^a-z0-9]", "_", ctx.workdir.parent.name.lower())[-12:]
-    return ctx.database_url, f"acss_bench_veille_{suffix}"
-
-
-def _env(ctx: BenchContext) -> dict[str, str]:
-    env = acss_env(ctx)
-    if ctx.database.engine == "postgres":
-        admin, name = _pg_database(ctx)
-        env["DATABASE_URL"] = admin.rsplit("/", 1)[0] + "/" + name
-    return env
+DATABASE = OwnDatabase("acss_bench_veille")
 
 
 def prepare(ctx: BenchContext) -> None:
     if not DATA.is_dir():
         raise RuntimeError(f"{DATA} is absent: the benchmark reads the real CVE records (ACSS_REAL_DATA)")
-    if ctx.database.engine == "postgres":
-        admin, name = _pg_database(ctx)
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    ctx.django(SETTINGS, "migrate", "--noinput", "-v0", env=_env(ctx))
-
-
-def cleanup(ctx: BenchContext) -> None:
-    if ctx.database.engine == "postgres":
-        admin, name = _pg_database(ctx)
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    DATABASE.prepare(ctx)
 
 
 def timed(ctx: BenchContext) -> TimedResult:
-    out = ctx.django(SETTINGS, "shell", "-c", SCRIPT.format(folder=str(DATA), rounds=ROUNDS), env=_env(ctx))
+    out = ctx.django(SETTINGS, "shell", "-c", SCRIPT.format(folder=str(DATA), rounds=ROUNDS), env=DATABASE.env(ctx))
     line = next(line for line in out.splitlines() if line.startswith("BENCH-RESULT "))
     figures = json.loads(line.removeprefix("BENCH-RESULT "))
     files = figures["files"]
@@ -122,6 +97,6 @@ register(
         description=__doc__.split("\n\n", 1)[1].strip().replace("\n", " "),
         timed=timed,
         prepare=prepare,
-        cleanup=cleanup,
+        cleanup=DATABASE.cleanup,
     )
 )
