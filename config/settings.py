@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "acss.accompaniment",
     "acss.observables",
     "acss.providers",
+    "acss.observatory",
     "acss.inventories",
     "acss.alerts",
     "acss.portal",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("acss.subscriptions.urls")),
     path("", include("acss.inventories.urls")),
     path("", include("acss.alerts.urls")),
+    path("", include("acss.observatory.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
