@@ -104,6 +104,22 @@ def org(**lookup) -> Organisation:
     return Organisation.objects.get(**lookup)
 
 
+def declaration_of_same_structure(
+    declaration: Declaration, *, number: int = 1, at: datetime | None = None
+) -> Declaration:
+    """Another submitted declaration of ``declaration``'s structure, with its case: what a duplicate is merged into
+    (only declarations of one structure are merged)."""
+    other = Declaration.objects.create(
+        reference=f"ACSS-2026-0009{number:02d}",
+        structure=declaration.structure,
+        title=f"Même incident, {declaration.structure.name}",
+        created_by=declaration.created_by,
+        submitted_at=at or declaration.submitted_at,
+    )
+    case_open(declaration=other)
+    return other
+
+
 @pytest.fixture
 def world(db) -> World:
     a = make_structure("Hôpital A", "75", "7500001")

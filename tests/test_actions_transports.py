@@ -21,6 +21,7 @@ from acss.incidents import access, actions
 from acss.incidents.models import Case, Declaration, Escalation, Message, MessageKind
 from acss.incidents.services import cases as handling
 
+from .conftest import declaration_of_same_structure
 from .html_helpers import attr, elements, page_tree
 
 Before = Callable[[object, Declaration], None]
@@ -95,6 +96,9 @@ def with_question(data: dict, declaration: Declaration) -> dict:
 def send(world, transport: str, persona: str, declaration: Declaration, what: str, data: dict) -> Outcome:
     """``what``: an action's name, or « message » (``data`` then says its kind)."""
     data = with_question(data, declaration)
+    if data.get("into") == "SAME-STRUCTURE":  # another declaration of its structure, as typed: any case, spaces
+        target = declaration_of_same_structure(declaration, number=1 if transport == "page" else 2)
+        data = {**data, "into": f" {target.reference.lower()} "}
     if transport == "page":
         if what == "message":
             url = reverse("incidents:message", args=[declaration.reference])
@@ -128,7 +132,8 @@ def snapshot(declaration: Declaration) -> dict:
         "category": case.category_id,
         "rsit": case.rsit,
         "closure": (case.closure_summary, case.closure_degraded_hours),
-        "merged_into": case.merged_into.reference if case.merged_into else None,
+        # Into another declaration of the same structure (each twin has its own): told by its title.
+        "merged_into": case.merged_into.title.split(",")[0] if case.merged_into else None,
         "structure_resolved": case.structure_resolved_at is not None,
         "waiting": case.waiting_since is not None,
         "escalations": sorted(
@@ -195,7 +200,7 @@ DONE = [  # (id, persona, what, what comes before, data as JSON, what the case h
         {"state": "closed", "closure": ("Restauré depuis les sauvegardes.", 12)},
     ),
     ("out_of_scope", "analyst", "out_of_scope", [], {"reason": "Panne matérielle"}, {"state": "out_of_scope"}),
-    ("merge", "analyst", "merge", [], {"into": " acss-2026-000002 "}, {"state": "duplicate"}),
+    ("merge", "analyst", "merge", [], {"into": "SAME-STRUCTURE"}, {"state": "duplicate"}),
     (
         "escalate",
         "analyst",
@@ -254,8 +259,9 @@ def test_an_action_through_the_page_and_through_the_api_leaves_the_same_case(
     assert snapshot(by_page) == snapshot(by_api)
     held = snapshot(by_page)
     assert {name: held[name] for name in after} == after
-    if what == "merge":
-        assert held["merged_into"] == world.decl_b.reference
+    if what == "merge":  # each into another declaration of its own structure, typed in lower case with spaces
+        assert Case.objects.get(declaration=by_page).merged_into.reference == "ACSS-2026-000901"
+        assert Case.objects.get(declaration=by_api).merged_into.reference == "ACSS-2026-000902"
 
 
 # --------------------------------------------------------------------------------------------------

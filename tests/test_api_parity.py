@@ -33,6 +33,7 @@ from acss.incidents.services import cases as handling
 from acss.incidents.services import declarations as services
 
 from . import test_api_intake as intake_scenarios
+from .conftest import declaration_of_same_structure
 from .html_helpers import refusal_of
 from .intake_helpers import api_payload, at_paris, full_data
 
@@ -497,7 +498,7 @@ def act(world, transport: str, persona: str, declaration: Declaration, action: s
     if transport == "page":
         data = dict(page_data)
         if data.get("into") == "OTHER":
-            data["into"] = world.decl_b.reference
+            data["into"] = declaration_of_same_structure(declaration).reference
         client = world.client(persona)
         response = client.post(reverse("incidents:action", args=[declaration.reference, action]), data, follow=True)
         if response.status_code == 403:  # who may not act is told so on the error page
@@ -508,7 +509,7 @@ def act(world, transport: str, persona: str, declaration: Declaration, action: s
         return None if level == "success" else said[0]
     data = {"action": action, **api_data}
     if data.get("into") == "OTHER":
-        data["into"] = world.decl_b.reference
+        data["into"] = declaration_of_same_structure(declaration).reference
     headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
     response = world.api(persona).post(
         reverse("api:case_actions", args=[declaration.reference]), data, content_type="application/json", **headers
@@ -584,7 +585,8 @@ def test_the_lifecycle_through_either_gives_the_same_case(world, transport, djan
 def test_merge_and_out_of_scope_through_either(world, transport):
     assert act(world, transport, "analyst", world.decl_c, "merge") is None
     assert act(world, transport, "analyst", world.decl_a, "out_of_scope") is None
-    assert case_content(world.decl_c)["merged_into"] == world.decl_b.reference
+    assert case_content(world.decl_c)["merged_into"] == Declaration.objects.get(reference="ACSS-2026-000901").reference
+    assert Declaration.objects.get(reference="ACSS-2026-000901").structure == world.decl_c.structure
     assert case_content(world.decl_a)["state"] == "out_of_scope"
 
 

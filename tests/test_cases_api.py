@@ -14,6 +14,8 @@ from acss.core.calendars import cnil_deadline, nis2_deadlines
 from acss.core.models import AuditEvent
 from acss.incidents.models import Case, Declaration, Escalation, Message
 
+from .conftest import declaration_of_same_structure
+
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -208,10 +210,15 @@ def test_the_other_actions(world):
     assert missing.status_code == 400 and "into" in missing.json()["errors"]
     itself = act(analyst, decl_c, "merge", into=decl_c.reference.lower())
     assert itself.json()["errors"]["__all__"] == ["Une déclaration ne peut pas être le doublon d'elle-même."]
-    response = act(analyst, decl_c, "merge", into=world.decl_a.reference)
-    assert response.status_code == 200 and response.json()["handling"]["merged_into"] == world.decl_a.reference
+    other_structure = act(analyst, decl_c, "merge", into=world.decl_a.reference)
+    assert (
+        other_structure.status_code == 400 and "une autre structure" in other_structure.json()["errors"]["__all__"][0]
+    )
+    survivor = declaration_of_same_structure(decl_c)
+    response = act(analyst, decl_c, "merge", into=survivor.reference)
+    assert response.status_code == 200 and response.json()["handling"]["merged_into"] == survivor.reference
     case = case_of(decl_c)
-    assert case.state == "duplicate" and case.merged_into == world.decl_a
+    assert case.state == "duplicate" and case.merged_into == survivor
 
     no_reason = act(analyst, decl_b, "out_of_scope", reason="")
     assert no_reason.json()["errors"]["reason"] == ["Indiquez pourquoi la déclaration est hors du champ."]

@@ -12,6 +12,7 @@ from acss.incidents.models import Case, CaseState, Criticity, Declaration, Messa
 from acss.incidents.rules import declaration_status
 from acss.incidents.services import cases as handling
 
+from .conftest import declaration_of_same_structure
 from .html_helpers import elements, page_tree, text
 
 LABELS = ["1 – Mineur", "2 – Significatif", "3 – Grave", "4 – Majeur"]
@@ -184,9 +185,10 @@ def test_an_answer_to_the_ars_says_so(world):
 
 def test_merge_and_out_of_scope_messages(world):
     analyst = world.client("analyst")
+    survivor = declaration_of_same_structure(world.decl_b)
     merge = reverse("incidents:action", args=[world.decl_b.reference, "merge"])
-    response = analyst.post(merge, {"into": world.decl_a.reference.lower()}, follow=True)
-    assert messages_of(response) == [f"Dossier fusionné comme doublon de la déclaration {world.decl_a.reference}."]
+    response = analyst.post(merge, {"into": survivor.reference.lower()}, follow=True)
+    assert messages_of(response) == [f"Dossier fusionné comme doublon de la déclaration {survivor.reference}."]
     oos = reverse("incidents:action", args=[world.decl_c.reference, "out_of_scope"])
     assert messages_of(analyst.post(oos, {"reason": "Hors SSI"}, follow=True)) == ["Dossier classé hors du champ."]
 

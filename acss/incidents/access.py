@@ -262,6 +262,11 @@ def reads_routing(*, actor_or_user) -> bool:
     return _actor(actor_or_user).is_acss
 
 
+def reads_journal(actor_or_user) -> bool:
+    """The audit events of a declaration (who saw and changed what, from where): the cell only."""
+    return _actor(actor_or_user).is_acss
+
+
 def is_cell(actor_or_user) -> bool:
     """A member of the ACSS cell (the queue, the assignment of cases, « Mes dossiers »)."""
     return _actor(actor_or_user).is_acss

@@ -42,6 +42,7 @@ from acss.incidents.selectors.cases import (
     message_list_visible,
 )
 from acss.incidents.selectors.declarations import declaration_get_visible
+from acss.incidents.selectors.record import merged_into
 
 # --------------------------------------------------------------------------------------------------
 # Output
@@ -144,6 +145,11 @@ class CaseSerializer(serializers.Serializer):
     structure_resolved_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
     closure_summary = serializers.CharField(allow_blank=True)
+    merged = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Les doublons fusionnés dans cette déclaration (leurs messages sont dans son fil), du plus ancien au "
+        "plus récent.",
+    )
     handling = CaseHandlingSerializer(
         allow_null=True, help_text="Le détail du traitement, pour les agents ; null pour la structure."
     )
@@ -162,6 +168,9 @@ class MessageSerializer(serializers.Serializer):
     question = serializers.IntegerField(allow_null=True, help_text="Pour une réponse : la question.")
     answer_due_at = serializers.DateTimeField(allow_null=True)
     answered_at = serializers.DateTimeField(allow_null=True)
+    declaration = serializers.CharField(
+        help_text="La déclaration sur laquelle le message a été écrit : celle-ci, ou un doublon fusionné dans celle-ci."
+    )
 
 
 def regulatory_deadlines_data(declaration: Declaration) -> dict:
@@ -206,6 +215,7 @@ def _case_data(*, case: Case, declaration: Declaration, user, now: datetime) -> 
         "structure_resolved_at": case.structure_resolved_at,
         "closed_at": case.closed_at,
         "closure_summary": case.closure_summary,
+        "merged": [d.reference for d in merged_into(user=user, declaration=declaration)],
         "handling": None,
     }
     if access.reads_handling(actor_or_user=actor, declaration=declaration):
@@ -265,6 +275,7 @@ def _message_data(message: Message) -> dict:
         "question": message.question_id,
         "answer_due_at": message.answer_due_at,
         "answered_at": message.answered_at,
+        "declaration": message.declaration.reference,
     }
 
 
@@ -371,7 +382,8 @@ class MessageListAPI(APIView):
     def get(self, request, reference):
         declaration, _case = _load(request, reference)
         access.record_viewed(request, declaration, via="api:messages")
-        messages = message_list_visible(user=request.user, declaration=declaration)
+        merged = merged_into(user=request.user, declaration=declaration)
+        messages = message_list_visible(user=request.user, declaration=declaration, merged=merged)
         return Response(MessageSerializer([_message_data(m) for m in messages], many=True).data)
 
     @extend_schema(

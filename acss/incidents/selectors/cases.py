@@ -25,6 +25,7 @@ from acss.incidents.models import (
 )
 from acss.incidents.rules import STRUCTURE_STATUS, regulatory_deadlines
 from acss.incidents.selectors.declarations import declaration_list_visible, declaration_with_state
+from acss.incidents.selectors.record import merged_into
 
 
 def acss_analysts() -> QuerySet[User]:
@@ -40,11 +41,17 @@ def acss_analysts() -> QuerySet[User]:
     )
 
 
-def message_list_visible(*, user, declaration: Declaration) -> QuerySet[Message]:
+def message_list_visible(*, user, declaration: Declaration, merged: list[Declaration] = ()) -> QuerySet[Message]:
     """The thread as this person may read it (``access.readable_message_kinds``): notes for ACSS only;
-    authorities see no thread."""
+    authorities see no thread. With ``merged`` (the duplicates merged into it that the person reads), their
+    messages too, in order: a duplicate is of the same structure, so the same kinds are read on it."""
     kinds = access.readable_message_kinds(actor_or_user=user, declaration=declaration)
-    qs = Message.objects.filter(declaration=declaration).select_related("author", "author_organisation", "question")
+    family = [declaration.pk, *(d.pk for d in merged)]
+    qs = (
+        Message.objects.filter(declaration_id__in=family)
+        .select_related("author", "author_organisation", "question", "declaration")
+        .order_by("created_at", "id")
+    )
     return qs.filter(kind__in=kinds) if kinds else qs.none()
 
 
@@ -127,7 +134,9 @@ def handling_view(*, user, declaration: Declaration) -> HandlingView | None:
     if case is None:
         return None
     actor = actor_for(user)
-    thread = list(message_list_visible(user=user, declaration=declaration))
+    thread = list(
+        message_list_visible(user=user, declaration=declaration, merged=merged_into(user=user, declaration=declaration))
+    )
     open_questions = [m for m in thread if m.kind == MessageKind.QUESTION and m.answered_at is None]
     return HandlingView(
         case=case,

@@ -314,14 +314,47 @@ def case_out_of_scope(*, case: Case, by: User, reason: str, origin: AuditOrigin 
 
 @transaction.atomic
 def case_merge(*, case: Case, by: User, into: Declaration, origin: AuditOrigin | None = None) -> Case:
+    """Merge a duplicate into the declaration that stays (the survivor), both of one structure.
+
+    Nothing of the duplicate moves or changes: its messages, addenda, attachments, escalations and audit events
+    stay its own, and the survivor's page shows them with its own, in order (``selectors.cases.merged_into``).
+    Declarations merged earlier into the duplicate now point to the survivor, so one survivor holds them all.
+    Declarations of two structures are never merged: they are linked to a provider's incident instead."""
     _require_acss(by)
     if into.pk == case.declaration_id:
         raise Refusal(_("Une déclaration ne peut pas être le doublon d'elle-même."))
+    declaration = case.declaration
+    if into.structure_id != declaration.structure_id:
+        raise Refusal(
+            _(
+                "%(ref)s est une déclaration d'une autre structure : on ne fusionne que les doublons d'une même "
+                "structure. Pour un incident qui touche plusieurs structures, reliez-les à un incident de prestataire."
+            )
+            % {"ref": into.reference}
+        )
+    survivor_case = Case.objects.filter(declaration=into).select_related("merged_into").first()
+    if survivor_case is not None and survivor_case.merged_into_id is not None:
+        raise Refusal(
+            _("%(ref)s a elle-même été fusionnée dans %(final)s : fusionnez plutôt dans %(final)s.")
+            % {"ref": into.reference, "final": survivor_case.merged_into.reference}
+        )
     case = _locked(case)
-    _transition(case, CaseState.DUPLICATE, by=by, origin=origin, data={"into": into.reference})
+    carried = list(
+        Case.objects.filter(merged_into=declaration).values_list("declaration__reference", flat=True).order_by("id")
+    )
+    _transition(case, CaseState.DUPLICATE, by=by, origin=origin, data={"into": into.reference, "carried": carried})
     _end_clock(case)
     case.merged_into, case.closed_at, case.closed_by = into, timezone.now(), by
     case.save()
+    if carried:
+        Case.objects.filter(merged_into=declaration).update(merged_into=into)
+    audit_record(
+        actor=by,
+        action="case.merged_in",
+        obj=into,
+        origin=origin,
+        data={"duplicate": declaration.reference, "carried": carried},
+    )
     return case
 
 

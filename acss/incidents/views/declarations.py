@@ -51,6 +51,7 @@ from acss.incidents.selectors.declarations import (
     draft_list_for_user,
     structures_for_declaring,
 )
+from acss.incidents.selectors.record import declaration_record
 from acss.incidents.services import declarations as services
 from acss.incidents.uploads import max_upload_label
 from acss.incidents.views.cases import pop_kept_forms
@@ -121,6 +122,7 @@ def declaration_detail(request: HttpRequest, reference: str) -> HttpResponse:
         if handling is not None
         else access.allowed_actions(actor_or_user=actor, declaration=declaration)
     )
+    record = declaration_record(user=request.user, declaration=declaration, reads_handling=reads_handling)
     kept = pop_kept_forms(request, reference)
     forms = {}
     if handling is not None and handling.handling_actions:
@@ -158,12 +160,14 @@ def declaration_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "actions": actions,
             "reads_handling": reads_handling,
             "feature_panels": declaration_panels(request.user, declaration),
-            "addenda": declaration.addenda.select_related("author").prefetch_related("attachments"),
-            "situations": declaration.situation_updates.select_related("author"),
-            "attachments": declaration.attachments.filter(addendum__isnull=True),
+            "merged": record.merged,
+            "addenda": record.addenda,
+            "situations": record.situations,
+            "attachments": record.attachments,
+            "journal": record.journal,
             "notifications": declaration.notifications.all() if reads_routing else [],
             "suggestions": declaration.suggestions.select_related("authority") if reads_routing else [],
-            "escalations": declaration.escalations.select_related("authority", "decided_by") if reads_handling else [],
+            "escalations": record.escalations,
             "tz": _tz(declaration.structure),
             "handling": handling,
             "forms": forms,
