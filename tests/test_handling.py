@@ -14,6 +14,7 @@ from acss.incidents.rules import TRANSITIONS
 from acss.incidents.selectors.cases import regulatory_clocks
 from acss.incidents.services import cases as handling
 
+from .conftest import declaration_of_same_structure
 from .intake_helpers import at_paris
 
 ALL = [s.value for s in CaseState]
@@ -35,7 +36,7 @@ def act(world, case, target):
     if target == CaseState.OUT_OF_SCOPE:
         return handling.case_out_of_scope(case=case, by=by, reason="Pas un incident de SI")
     if target == CaseState.DUPLICATE:
-        return handling.case_merge(case=case, by=by, into=world.decl_b)
+        return handling.case_merge(case=case, by=by, into=declaration_of_same_structure(world.decl_a))
     raise AssertionError(target)
 
 

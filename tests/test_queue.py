@@ -23,7 +23,7 @@ from acss.incidents.models import OPEN_STATES, Case, CaseState, Declaration, Mes
 from acss.incidents.queue import QUEUE_PAGE_SIZE, case_queue, case_queue_counters, queue_page
 from acss.incidents.services.cases import question_ask
 
-from .conftest import PARIS, login, make_structure, make_user, org
+from .conftest import PARIS, declaration_of_same_structure, login, make_structure, make_user, org
 
 ALL_PERSONAS = [
     "anonymous",
@@ -242,21 +242,25 @@ def test_bulk_question_pauses_each_clock(world):
 
 
 def test_bulk_merge_reports_refusals_per_row(world):
-    set_case(world.decl_c, state=CaseState.CLOSED)
+    duplicate = declaration_of_same_structure(world.decl_a, number=1)
+    closed = declaration_of_same_structure(world.decl_a, number=2)
+    set_case(closed, state=CaseState.CLOSED)
     client = world.client("analyst")
-    ids = [world.decl_a.case.pk, world.decl_b.case.pk, world.decl_c.case.pk]
+    ids = [world.decl_a.case.pk, duplicate.case.pk, closed.case.pk, world.decl_b.case.pk]
     response = client.post(
         queue_url("state=all"), {"action": "merge", "into": world.decl_a.reference.lower(), "cases": ids}
     )
     assert response.status_code == 302 and response.url == queue_url("state=all")
-    b = Case.objects.get(pk=world.decl_b.case.pk)
-    assert b.state == CaseState.DUPLICATE and b.merged_into_id == world.decl_a.pk
+    merged = Case.objects.get(pk=duplicate.case.pk)
+    assert merged.state == CaseState.DUPLICATE and merged.merged_into_id == world.decl_a.pk
     assert Case.objects.get(pk=world.decl_a.case.pk).state == CaseState.NEW
-    assert Case.objects.get(pk=world.decl_c.case.pk).state == CaseState.CLOSED
+    assert Case.objects.get(pk=closed.case.pk).state == CaseState.CLOSED
+    assert Case.objects.get(pk=world.decl_b.case.pk).state == CaseState.NEW  # another structure: never merged
     texts = [str(m) for m in get_messages(response.wsgi_request)]
     assert texts[0] == "1 dossier clos comme doublon."
     assert f"{world.decl_a.reference} : Une déclaration ne peut pas être le doublon d'elle-même." in texts
-    assert any(t.startswith(f"{world.decl_c.reference} : Passage impossible de ") for t in texts)
+    assert any(t.startswith(f"{closed.reference} : Passage impossible de ") for t in texts)
+    assert any(t.startswith(f"{world.decl_b.reference} : ") and "autre structure" in t for t in texts)
     assert AuditEvent.objects.filter(action="case.transition", data__to="duplicate").count() == 1
 
 
