@@ -1,9 +1,7 @@
 """The demonstration's provider incident: a ransomware at the software provider « Médisoft SAS » reaching five
 declarations of four structures in three regions (Île-de-France, Grand Est, Occitanie). Idempotent (each first
-alert has its idempotency key; the parent is opened once).
-
-Not wired into the portal's demo loader yet: call ``load_demo_providers(structures=…, analyst=…)`` after
-``acss.incidents.services.demo.load_demo_declarations`` (same arguments)."""
+alert has its idempotency key; the parent is opened once). The portal's demo loader calls it after the
+declarations."""
 
 from __future__ import annotations
 
