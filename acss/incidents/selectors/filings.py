@@ -14,6 +14,7 @@ from acss.core.calendars import zone_of
 from acss.core.panels import declaration_indicators
 from acss.incidents import access
 from acss.incidents.filings import FilingSource, prefill
+from acss.incidents.forms.filings import STAGE_FORMS
 from acss.incidents.models import Case, Declaration, FilingStage, RegulatoryFiling, RegulatoryFilingVersion
 from acss.incidents.rules import (
     FILING_STATE_LABELS,
@@ -155,3 +156,49 @@ def filing_content(*, declaration: Declaration, stage: str) -> tuple[dict, Regul
 
 def filing_prefill(*, declaration: Declaration, stage: str) -> dict:
     return prefill(stage, filing_source(declaration))
+
+
+def filing_labels(stage: str) -> dict[str, str]:
+    """Field → its French label, in the form's order."""
+    return {name: str(field.label) for name, field in STAGE_FORMS[stage].base_fields.items()}
+
+
+def filing_document(*, declaration: Declaration, stage: str, now: datetime) -> dict:
+    """One stage as it stands, for the JSON download, the PDF and the API: the declaration and structure, the
+    deadline and state, the content (latest version, else the prefill) with its labels."""
+    row = next(r for r in filing_rows(declaration=declaration, now=now) if r.stage == stage)
+    content, version = filing_content(declaration=declaration, stage=stage)
+    structure = declaration.structure
+    return {
+        "declaration": declaration.reference,
+        "structure": {
+            "name": structure.name,
+            "finess_et": structure.finess_et,
+            "nis2": (declaration.structure_snapshot or {}).get("nis2") or None,
+        },
+        "stage": stage,
+        "stage_label": row.label,
+        "aware_at": regulatory_deadlines(declaration).aware_at,
+        "due": row.due,
+        "state": row.state,
+        "state_label": row.state_label,
+        "sent_at": row.sent_at,
+        "version": version.number if version else None,
+        "saved_at": version.created_at if version else None,
+        "saved_by": version.author.display_name if version else None,
+        "prefilled": version is None,
+        "content": content,
+        "labels": filing_labels(stage),
+    }
+
+
+def filing_display(*, stage: str, content: dict) -> list[tuple[str, str]]:
+    """(label, value as read) of each field: a choice by its French label, the rest as typed."""
+    shown = []
+    for name, field in STAGE_FORMS[stage].base_fields.items():
+        value = content.get(name)
+        choices = dict(getattr(field, "choices", ()) or ())
+        if value in choices:
+            value = str(choices[value])
+        shown.append((str(field.label), "" if value is None else str(value)))
+    return shown
