@@ -154,18 +154,28 @@ def consequences(source: FilingSource) -> str:
 PERSONS = {"sante": _("Patients"), "personnel": _("Personnels de la structure")}
 
 
+def _and(items: Sequence[str]) -> str:
+    """« a, b et c »."""
+    items = [str(i) for i in items]
+    return (
+        items[0]
+        if len(items) == 1
+        else _("%(first)s et %(last)s") % {"first": ", ".join(items[:-1]), "last": items[-1]}
+    )
+
+
 def _nature(source: FilingSource) -> str:
     d = source.declaration
     kinds = [
         label
         for flag, label in (
-            (d.confidentiality_loss, _("confidentialité")),
-            (d.integrity_loss, _("intégrité")),
-            (d.unavailability, _("disponibilité")),
+            (d.confidentiality_loss, _("la confidentialité")),
+            (d.integrity_loss, _("l'intégrité")),
+            (d.unavailability, _("la disponibilité")),
         )
         if flag
     ]
-    head = _("Violation de %(kinds)s des données.") % {"kinds": ", ".join(kinds)} if kinds else ""
+    head = _("Violation portant sur %(kinds)s des données.") % {"kinds": _and(kinds)} if kinds else ""
     return _lines(head, summary(source))
 
 
