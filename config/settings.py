@@ -332,6 +332,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "OriginEnum": "acss.incidents.models.Origin",
     "AddendumKindEnum": "acss.incidents.api.declarations.ADDENDUM_KINDS",
     "MessageKindEnum": "acss.incidents.models.MessageKind",
+    "YesNoUnknownEnum": "acss.incidents.forms.filings.YES_NO_UNKNOWN",
 }
 # The watch's sources, imported daily by acss.veille.tasks.veille_import_sources: paths or http(s) URLs, comma-separated.
 ACSS_VEILLE_SOURCES = [s.strip() for s in os.getenv("ACSS_VEILLE_SOURCES", "").split(",") if s.strip()]

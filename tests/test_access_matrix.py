@@ -215,6 +215,18 @@ def provider_parent_kwargs(world) -> dict:
     return {"pk": parent.pk}
 
 
+# --- the regulatory filings: the structure, the cell and the region's ARS read them; the authorities do not ---
+READS_FILINGS_A = ["declarant_a", "manager_a", "group_officer", "ars_idf", "analyst"]
+
+
+def filing_kwargs(world) -> dict:
+    """Declaration A, its structure a NIS 2 essential entity when it declared: the stage « notification »."""
+    from acss.incidents.models import Declaration
+
+    Declaration.objects.filter(pk=world.decl_a.pk).update(structure_snapshot={"nis2": "essential"})
+    return {"reference": world.decl_a.reference, "stage": "notification"}
+
+
 RULES: dict[str, Rule] = {
     "portal:home": Rule(everyone(200)),
     "portal:dashboard": Rule(login_then(200)),
@@ -355,6 +367,14 @@ RULES: dict[str, Rule] = {
         api(SEES_DECL_A), lambda w: {"reference": accompaniment_of_a(w).declaration.reference}, api=True
     ),
     # --- observables on cases: read by whoever reads the declaration; extraction by the cell and the structure ---
+    "incidents:filings": Rule(only(READS_FILINGS_A), lambda w: {"reference": w.decl_a.reference}),
+    "incidents:filing": Rule(only(READS_FILINGS_A), filing_kwargs),
+    "incidents:filing_sent": Rule(login_then(405), filing_kwargs),
+    "incidents:filing_pdf": Rule(only(READS_FILINGS_A), filing_kwargs),
+    "incidents:filing_json": Rule(only(READS_FILINGS_A), filing_kwargs),
+    "api:filings": Rule(api(READS_FILINGS_A), lambda w: {"reference": w.decl_a.reference}, api=True),
+    "api:filing_content": Rule(api(READS_FILINGS_A), filing_kwargs, api=True),
+    "api:filing_sent": Rule(api([], refused=405), filing_kwargs, api=True),
     "observables:list": Rule(only(SEES_DECL_A), lambda w: {"reference": w.decl_a.reference}),
     "observables:add": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference}),
     "observables:extract": Rule(

@@ -58,6 +58,7 @@ from .test_access_matrix import (
     WRITES_INVENTORY_A,
     accompaniment_action_kwargs,
     accompaniment_of_a,
+    filing_kwargs,
     inventory_item_kwargs,
     iter_route_names,
     oncall_ack_kwargs,
@@ -509,6 +510,62 @@ def accompaniment_writes() -> dict[str, Write]:
     }
 
 
+# --- the regulatory filings: the structure completes and records the sending; the cell and the ARS read ---------
+
+
+def filing_writes() -> dict[str, Write]:
+    readers = ["ars_idf", "analyst"]
+
+    def kwargs(ctx: Ctx) -> dict:
+        return filing_kwargs(ctx.world)
+
+    content = {
+        "summary": "Rançongiciel sur les serveurs d'imagerie.",
+        "severity": "Grave : imagerie indisponible.",
+        "impact": "Mode dégradé aux urgences.",
+        "suspected_malicious": "yes",
+        "cross_border": "no",
+        "contact": "Claire Martin, directrice — 01 23 45 67 89",
+    }
+    sent = {"sent_at": "2026-11-20T09:00"}
+    return {
+        "incidents:filing": Write(
+            "incidents:filing",
+            page(STRUCTURE_A, **these(readers, 403)),
+            STRUCTURE_A,
+            kwargs,
+            lambda ctx: content,
+            says_why=True,
+        ),
+        "incidents:filing_sent": Write(
+            "incidents:filing_sent",
+            page(STRUCTURE_A, **these(readers, 403)),
+            STRUCTURE_A,
+            kwargs,
+            lambda ctx: sent,
+            says_why=True,
+        ),
+        "api:filing_content": Write(
+            "api:filing_content",
+            api(STRUCTURE_A, **these(readers, 403)),
+            STRUCTURE_A,
+            kwargs,
+            lambda ctx: content,
+            api=True,
+            says_why=True,
+        ),
+        "api:filing_sent": Write(
+            "api:filing_sent",
+            api(STRUCTURE_A, **these(readers, 403)),
+            STRUCTURE_A,
+            kwargs,
+            lambda ctx: {"sent_at": "2026-11-20T09:00:00+01:00"},
+            api=True,
+            says_why=True,
+        ),
+    }
+
+
 WRITES: dict[str, Write] = {
     # --- accounts -----------------------------------------------------------------------------------
     # The logged-in are sent on (redirect_authenticated_user): nothing is written for them.
@@ -872,6 +929,7 @@ WRITES: dict[str, Write] = {
         body=lambda ctx: {"alertes": "immediate", "bulletin": "daily", "alertes-structure": "immediate"},
     ),
     **accompaniment_writes(),
+    **filing_writes(),
     # --- observables on cases: the cell and the structure add; the others who read the declaration get a 403 ---
     "observables:add": Write(
         "observables:add",

@@ -167,7 +167,15 @@ WRITERS = {  # path prefix: a persona allowed to write there (the longest prefix
     "/api/v1/alertes/": "declarant_a",
     "/api/v1/dossiers/": "analyst",
 }
-PATH_PARAMETERS = {"reference": lambda world: world.decl_a.reference}
+
+
+def _nis2_stage(world) -> str:
+    """Declaration A made a NIS 2 entity's, so that its stage « notification » exists."""
+    Declaration.objects.filter(pk=world.decl_a.pk).update(structure_snapshot={"nis2": "essential"})
+    return "notification"
+
+
+PATH_PARAMETERS = {"reference": lambda world: world.decl_a.reference, "stage": _nis2_stage}
 
 NON_OBJECTS = ["true", "false", "[]", '[{"title": "x"}]', "1", "-1.5", '"x"', "null"]
 NOT_JSON = {  # body: what the French message says
@@ -223,6 +231,8 @@ def test_the_walker_finds_every_write_of_the_api():
         ("post", "/api/v1/declarations/{reference}/completion/"),
         ("post", "/api/v1/dossiers/{reference}/messages/"),
         ("post", "/api/v1/dossiers/{reference}/actions/"),
+        ("post", "/api/v1/declarations/{reference}/declarations-reglementaires/{stage}/contenu/"),
+        ("post", "/api/v1/declarations/{reference}/declarations-reglementaires/{stage}/envoi/"),
     }
 
 

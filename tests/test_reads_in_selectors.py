@@ -26,6 +26,8 @@ INCIDENT_MODELS = (
     "SituationUpdate",
     "Attachment",
     "KeyedAction",
+    "RegulatoryFiling",
+    "RegulatoryFilingVersion",
 )
 QUERY = re.compile(r"(?<![\w.])(?:" + "|".join(INCIDENT_MODELS) + r")\.objects\b")
 

@@ -53,3 +53,20 @@ def declaration_panels(user, declaration) -> list[Panel]:
             if (panel := provider(user, declaration)) is not None:
                 found.append(panel)
     return found
+
+
+# The indicators of compromise recorded on a declaration, as text (one per item): takes the declaration.
+DeclarationIndicatorsProvider = Callable[[Any], "list[str]"]
+
+
+def declaration_indicators(declaration) -> list[str]:
+    """The indicators of compromise the feature applications record on a declaration (each application's
+    ``panels`` module lists its providers in ``DECLARATION_INDICATORS``): the incident's regulatory filings take
+    them up without importing the applications above it."""
+    found: list[str] = []
+    for app_config in apps.get_app_configs():
+        if not module_has_submodule(app_config.module, "panels"):
+            continue
+        for provider in getattr(import_module(f"{app_config.name}.panels"), "DECLARATION_INDICATORS", ()):
+            found.extend(provider(declaration))
+    return found

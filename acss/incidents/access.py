@@ -289,6 +289,33 @@ def board_region_codes(actor_or_user) -> frozenset[str] | None:
     return frozenset(actor.ars_region_codes)
 
 
+# --- the regulatory filings (NIS 2 stages, CNIL) --------------------------------------------------------------
+
+FILING_REFUSAL = _("Seule la structure complète ses déclarations réglementaires et en enregistre l'envoi.")
+
+
+def reads_filings(*, actor_or_user, declaration: Declaration) -> bool:
+    """The regulatory filings of a declaration (the NIS 2 stages, the CNIL's): its structure, the cell, the ARS of
+    its region; the authorities do not (a 404). Call it on a declaration they read."""
+    actor = _actor(actor_or_user)
+    return (
+        actor.is_acss
+        or declaration.structure_id in actor.structure_ids
+        or declaration.structure.departement.region_id in actor.ars_region_codes
+    )
+
+
+def writes_filings(*, actor_or_user, declaration: Declaration) -> bool:
+    """Completing a filing and recording that it was sent: the structure's people only (it files, not the cell)."""
+    return acts_for_structure(actor_or_user=actor_or_user, declaration=declaration)
+
+
+def check_filing(*, actor_or_user, declaration: Declaration) -> None:
+    """``Forbidden`` (403, French) for one who reads the filings but may not write them."""
+    if not writes_filings(actor_or_user=actor_or_user, declaration=declaration):
+        raise Forbidden(str(FILING_REFUSAL))
+
+
 DECLARE_AS_STRUCTURE, DECLARE_ON_BEHALF = "structure", "on_behalf"
 
 

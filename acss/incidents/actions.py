@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from acss.accounts.models import OrganisationKind, User
 from acss.core.audit import AuditOrigin
+from acss.core.calendars import zone_of
 from acss.core.idempotency import Written
 from acss.incidents.forms.cases import (
     AssignForm,
@@ -31,8 +32,11 @@ from acss.incidents.forms.cases import (
     QualifyForm,
     ReasonForm,
 )
-from acss.incidents.models import Case, Declaration, Message, MessageKind
+from acss.incidents.forms.filings import STAGE_FORMS, FilingSentForm
+from acss.incidents.models import Case, Declaration, FilingStage, Message, MessageKind
+from acss.incidents.rules import aware_at
 from acss.incidents.services import cases as handling
+from acss.incidents.services import filings
 
 
 @dataclass(frozen=True)
@@ -255,3 +259,78 @@ def message_post(
 def form_errors(form) -> dict[str, list[str]]:
     """A form's French messages, field by field (``__all__`` for the form as a whole)."""
     return {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+
+
+# --------------------------------------------------------------------------------------------------
+# The regulatory filings (NIS 2 stages, CNIL): saving a stage's content, recording that it was sent
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FilingAction:
+    """One write on a filing: its bound form for a stage, the service it runs once per key, its success sentence
+    and what the API's schema says of it."""
+
+    form: Callable[..., object]
+    run: Callable[..., Written]
+    done: Callable[[str], str]
+    summary: str = ""
+
+
+def _filing_content_form(data, *, declaration: Declaration, stage: str):
+    return STAGE_FORMS[stage](data)
+
+
+def _filing_sent_form(data, *, declaration: Declaration, stage: str):
+    return FilingSentForm(data, tz=zone_of(declaration.structure), aware_at=aware_at(declaration))
+
+
+def _filing_save(*, declaration: Declaration, stage: str, by: User, form, key: str | None, origin: AuditOrigin):
+    return filings.filing_save(
+        declaration=declaration, stage=stage, by=by, content=form.content(), idempotency_key=key, origin=origin
+    )
+
+
+def _filing_sent(*, declaration: Declaration, stage: str, by: User, form, key: str | None, origin: AuditOrigin):
+    return filings.filing_mark_sent(
+        declaration=declaration,
+        stage=stage,
+        by=by,
+        sent_at=form.cleaned_data["sent_at"],
+        idempotency_key=key,
+        origin=origin,
+    )
+
+
+def _stage_label(stage: str) -> str:
+    return str(FilingStage(stage).label)
+
+
+FILING_SAVE, FILING_SENT = "save", "sent"
+FILING_ACTIONS: dict[str, FilingAction] = {
+    FILING_SAVE: FilingAction(
+        _filing_content_form,
+        _filing_save,
+        lambda stage: _("%(stage)s : version enregistrée.") % {"stage": _stage_label(stage)},
+        "Enregistre une nouvelle version du contenu de l'étape (les précédentes sont conservées).",
+    ),
+    FILING_SENT: FilingAction(
+        _filing_sent_form,
+        _filing_sent,
+        lambda stage: _("%(stage)s : envoi enregistré.") % {"stage": _stage_label(stage)},
+        "Enregistre la date à laquelle la structure a envoyé l'étape à l'autorité.",
+    ),
+}
+
+
+def filing_form(name: str, data, *, declaration: Declaration, stage: str):
+    """The bound form of filing action ``name`` for ``stage`` of this declaration."""
+    return FILING_ACTIONS[name].form(data, declaration=declaration, stage=stage)
+
+
+def filing_run(
+    *, name: str, declaration: Declaration, stage: str, by: User, form, key: str | None, origin: AuditOrigin
+) -> Written:
+    """Run filing action ``name`` with its valid ``form``, once per ``key``. A ``Refusal``, ``Forbidden`` or
+    ``IdempotencyConflictError`` is the transport's to answer."""
+    return FILING_ACTIONS[name].run(declaration=declaration, stage=stage, by=by, form=form, key=key, origin=origin)

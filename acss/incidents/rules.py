@@ -2,6 +2,8 @@
 
 * :func:`aware_at`: when the structure became aware of the incident (where the NIS 2 and CNIL clocks start);
 * :func:`regulatory_deadlines`: the NIS 2 and CNIL clocks of a declaration, on the structure's clock;
+* :func:`personal_data_breach`, :func:`filing_stages`, :func:`filing_deadlines`, :func:`filing_state`: which
+  regulatory filings a declaration calls for (NIS 2 stages, CNIL), when each is due, where each stands;
 * :func:`critical_reasons`: why an incident is suspected critical — the on-call points are alerted when the cell is
   closed, and its provisional criticity is the highest;
 * :func:`provisional_criticity`: the criticity computed from what the structure declared, which drives the cell's
@@ -18,7 +20,8 @@ structure's département.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -29,7 +32,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from acss.core.calendars import cnil_deadline, nis2_deadlines, zone_of
 
-from .models import OPEN_STATES, CaseState, Criticity, PatientSafety, Scope, Situation
+from .models import OPEN_STATES, CaseState, Criticity, FilingStage, PatientSafety, Scope, Situation
 
 NIS2_ENTITIES = ("essential", "important")
 RANSOMWARE_CATEGORY = "rancongiciel"
@@ -50,8 +53,8 @@ class Nis2Deadlines:
     early_warning: datetime
     notification: datetime
     final_report: datetime
-    # True while the final report counts from awareness: the platform does not record when the 72-hour
-    # notification was sent, so the date shown is the earliest the final report may be due.
+    # True while the final report counts from awareness: until the structure records when it sent the 72-hour
+    # notification, the date shown is the earliest the final report may be due.
     final_report_is_earliest: bool
 
 
@@ -62,35 +65,108 @@ class RegulatoryDeadlines:
     nis2: Nis2Deadlines | None  # None: not a NIS 2 entity when it declared
     cnil: datetime | None  # None: no personal data at stake
     cnil_notified: bool
+    # The date the structure says it sent each stage (``FilingStage``), for the stages it recorded.
+    sent: Mapping[str, datetime] = field(default_factory=dict)
 
 
-def regulatory_deadlines(declaration) -> RegulatoryDeadlines:
+# Data categories of the declaration form that are personal data (health data, staff data).
+PERSONAL_DATA_CATEGORIES = ("sante", "personnel")
+
+
+def personal_data_breach(declaration) -> bool:
+    """Whether the declaration shows a personal-data breach (GDPR art. 4 (12) and 33: the CNIL within 72 h).
+
+    A loss of confidentiality, or the CNIL already notified (the clock's rule before), or — widened — a loss of
+    availability or integrity of personal data: the declaration names health or staff data among the data
+    affected and says the systems were unavailable or altered (a ransomware encrypting patient records is a breach
+    of availability). The data categories are read only for a saved declaration (one query)."""
+    if declaration.confidentiality_loss or declaration.cnil_notified:
+        return True
+    if not (getattr(declaration, "unavailability", False) or getattr(declaration, "integrity_loss", False)):
+        return False
+    if not getattr(declaration, "pk", None):
+        return False
+    return declaration.data_categories.filter(code__in=PERSONAL_DATA_CATEGORIES).exists()
+
+
+def is_nis2_entity(declaration) -> bool:
+    """An essential or important entity of NIS 2, as the structure was when it declared."""
+    return (declaration.structure_snapshot or {}).get("nis2") in NIS2_ENTITIES
+
+
+def regulatory_deadlines(declaration, sent: Mapping[str, datetime] | None = None) -> RegulatoryDeadlines:
     """The NIS 2 clocks (essential and important entities, as the structure was when it declared) and the CNIL one
-    (a loss of confidentiality, or the CNIL already notified): calendar time from :func:`aware_at`, never paused.
+    (:func:`personal_data_breach`): calendar time from :func:`aware_at`, never paused.
 
     24 h and 72 h are real elapsed hours; the final report is one calendar month on the structure's wall clock after
-    the notification was sent — the platform does not record that sending, so it is counted from awareness and is
-    the earliest date. Every instant is expressed in the structure's zone.
+    the notification was sent — ``sent`` (stage → the date the structure says it sent it) gives that date once
+    recorded; before, it is counted from awareness and is the earliest date. Every instant is expressed in the
+    structure's zone.
     """
+    sent = dict(sent or {})
     aware = aware_at(declaration)
     zone = zone_of(declaration.structure)
     nis2 = None
-    if (declaration.structure_snapshot or {}).get("nis2") in NIS2_ENTITIES:
-        deadlines = nis2_deadlines(aware, None, tz=zone)
+    if is_nis2_entity(declaration):
+        notified = sent.get(FilingStage.NOTIFICATION)
+        deadlines = nis2_deadlines(aware, notified, tz=zone)
         nis2 = Nis2Deadlines(
             early_warning=deadlines["early_warning"],
             notification=deadlines["notification"],
             final_report=deadlines["final_report"],
-            final_report_is_earliest=True,
+            final_report_is_earliest=notified is None,
         )
-    personal_data = declaration.confidentiality_loss or declaration.cnil_notified
     return RegulatoryDeadlines(
         aware_at=aware,
         zone=zone,
         nis2=nis2,
-        cnil=cnil_deadline(aware, tz=zone) if personal_data else None,
-        cnil_notified=declaration.cnil_notified,
+        cnil=cnil_deadline(aware, tz=zone) if personal_data_breach(declaration) else None,
+        cnil_notified=declaration.cnil_notified or FilingStage.CNIL in sent,
+        sent=sent,
     )
+
+
+def filing_stages(declaration) -> list[str]:
+    """The regulatory filings the declaration calls for, in order: the three NIS 2 stages for an essential or
+    important entity, the CNIL's for a personal-data breach."""
+    stages = []
+    if is_nis2_entity(declaration):
+        stages += [FilingStage.EARLY_WARNING, FilingStage.NOTIFICATION, FilingStage.FINAL_REPORT]
+    if personal_data_breach(declaration):
+        stages.append(FilingStage.CNIL)
+    return [str(s) for s in stages]
+
+
+def filing_deadlines(deadlines: RegulatoryDeadlines) -> dict[str, datetime]:
+    """Stage → when it is due: 24 h and 72 h after awareness, the final report one month after the notification
+    was sent (from awareness until then), the CNIL 72 h after awareness."""
+    due: dict[str, datetime] = {}
+    if deadlines.nis2 is not None:
+        due[FilingStage.EARLY_WARNING] = deadlines.nis2.early_warning
+        due[FilingStage.NOTIFICATION] = deadlines.nis2.notification
+        due[FilingStage.FINAL_REPORT] = deadlines.nis2.final_report
+    if deadlines.cnil is not None:
+        due[FilingStage.CNIL] = deadlines.cnil
+    return {str(k): v for k, v in due.items()}
+
+
+FILING_PENDING, FILING_IN_PROGRESS, FILING_SENT, FILING_LATE = "pending", "in_progress", "sent", "late"
+FILING_STATE_LABELS = {
+    FILING_PENDING: _lazy("à préparer"),
+    FILING_IN_PROGRESS: _lazy("en cours"),
+    FILING_SENT: _lazy("envoyée"),
+    FILING_LATE: _lazy("en retard"),
+}
+
+
+def filing_state(*, due: datetime, sent_at: datetime | None, has_content: bool, now: datetime) -> str:
+    """Where a filing stands: sent once the structure recorded a date; else late past its deadline; else in
+    progress once something was saved, to prepare before that."""
+    if sent_at is not None:
+        return FILING_SENT
+    if due < now:
+        return FILING_LATE
+    return FILING_IN_PROGRESS if has_content else FILING_PENDING
 
 
 # --- critical suspected --------------------------------------------------------------------------------------

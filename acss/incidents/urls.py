@@ -3,7 +3,7 @@ the on-call acknowledgement."""
 
 from django.urls import path
 
-from .views import cases, declarations, oncall, queue
+from .views import cases, declarations, filings, oncall, queue
 
 app_name = "incidents"
 
@@ -23,6 +23,23 @@ urlpatterns = [
     path("declarations/<str:reference>/pieces-jointes/<int:pk>/", declarations.attachment_download, name="attachment"),
     path("declarations/<str:reference>/traitement/<str:action>/", cases.case_action, name="action"),
     path("declarations/<str:reference>/messages/", cases.message_post, name="message"),
+    path("declarations/<str:reference>/declarations-reglementaires/", filings.filing_list, name="filings"),
+    path("declarations/<str:reference>/declarations-reglementaires/<str:stage>/", filings.filing_detail, name="filing"),
+    path(
+        "declarations/<str:reference>/declarations-reglementaires/<str:stage>/envoi/",
+        filings.filing_sent,
+        name="filing_sent",
+    ),
+    path(
+        "declarations/<str:reference>/declarations-reglementaires/<str:stage>/pdf/",
+        filings.filing_pdf,
+        name="filing_pdf",
+    ),
+    path(
+        "declarations/<str:reference>/declarations-reglementaires/<str:stage>/json/",
+        filings.filing_json,
+        name="filing_json",
+    ),
     path("astreinte/<int:pk>/<str:token>/", oncall.oncall_ack, name="oncall_ack"),
     path("acss/dossiers/", queue.queue, name="queue"),
     path("ars/tableau/", queue.ars_board, name="ars_board"),

@@ -33,15 +33,17 @@ from acss.core.api import ErrorSerializer, form_input, form_request_serializer
 from acss.core.audit import AuditOrigin
 from acss.core.idempotency import scoped_key
 from acss.incidents import access, actions
+from acss.incidents.api.filings import FilingStageSerializer, rows_data
 from acss.incidents.forms.cases import MessageForm
 from acss.incidents.models import Case, CaseState, Declaration, Message, MessageKind
-from acss.incidents.rules import STRUCTURE_STATUS, regulatory_deadlines
+from acss.incidents.rules import STRUCTURE_STATUS
 from acss.incidents.selectors.cases import (
     case_get_for_declaration,
     message_get_for_display,
     message_list_visible,
 )
 from acss.incidents.selectors.declarations import declaration_get_visible
+from acss.incidents.selectors.filings import declaration_deadlines
 from acss.incidents.selectors.record import merged_into
 
 # --------------------------------------------------------------------------------------------------
@@ -74,7 +76,10 @@ class Nis2DeadlinesSerializer(serializers.Serializer):
 
 class CnilDeadlineSerializer(serializers.Serializer):
     notification = serializers.DateTimeField(help_text="72 h après la prise de connaissance (RGPD, art. 33).")
-    notified = serializers.BooleanField(help_text="La structure a déclaré avoir notifié la CNIL.")
+    notified = serializers.BooleanField(
+        help_text="La structure a déclaré avoir notifié la CNIL (dans sa déclaration, ou en enregistrant l'envoi de "
+        "la notification préparée sur la plateforme)."
+    )
 
 
 class RegulatoryDeadlinesSerializer(serializers.Serializer):
@@ -83,6 +88,11 @@ class RegulatoryDeadlinesSerializer(serializers.Serializer):
     )
     nis2 = Nis2DeadlinesSerializer(allow_null=True, help_text="Null si la structure n'est pas une entité NIS 2.")
     cnil = CnilDeadlineSerializer(allow_null=True, help_text="Null si aucune donnée personnelle n'est en cause.")
+    stages = FilingStageSerializer(
+        many=True,
+        help_text="Chaque étape due, avec son état : envoyée (sent, avec la date déclarée par la structure), en "
+        "retard (late), en cours ou à préparer (GET …/declarations/<ref>/declarations-reglementaires/).",
+    )
 
 
 class OpenQuestionSerializer(serializers.Serializer):
@@ -174,8 +184,9 @@ class MessageSerializer(serializers.Serializer):
 
 
 def regulatory_deadlines_data(declaration: Declaration) -> dict:
-    """The NIS 2 and CNIL clocks of ``acss.incidents.rules.regulatory_deadlines``, as the API gives them."""
-    deadlines = regulatory_deadlines(declaration)
+    """The NIS 2 and CNIL clocks of ``acss.incidents.rules.regulatory_deadlines`` with the sendings the structure
+    recorded, as the API gives them; ``stages``: each stage's state (sent, late…)."""
+    deadlines = declaration_deadlines(declaration)
     nis2 = deadlines.nis2
     return {
         "aware_at": deadlines.aware_at,
@@ -194,6 +205,7 @@ def regulatory_deadlines_data(declaration: Declaration) -> dict:
             if deadlines.cnil is not None
             else None
         ),
+        "stages": rows_data(declaration, timezone.now()),
     }
 
 

@@ -25,6 +25,7 @@ from .declarations import (
     attachment_path,
     new_message_id,
 )
+from .filings import FilingStage, RegulatoryFiling, RegulatoryFilingVersion
 
 __all__ = [
     "OPEN_STATES",
@@ -39,6 +40,7 @@ __all__ = [
     "DeclarationDraft",
     "Escalation",
     "EscalationSuggestion",
+    "FilingStage",
     "HandlingState",
     "KeyedAction",
     "LegalLevel",
@@ -51,6 +53,8 @@ __all__ = [
     "Origin",
     "PatientSafety",
     "ReferenceCounter",
+    "RegulatoryFiling",
+    "RegulatoryFilingVersion",
     "Scope",
     "Situation",
     "SituationUpdate",

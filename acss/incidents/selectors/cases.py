@@ -17,6 +17,7 @@ from acss.incidents.models import (
     OPEN_STATES,
     Case,
     Declaration,
+    FilingStage,
     KeyedAction,
     Message,
     MessageKind,
@@ -25,6 +26,7 @@ from acss.incidents.models import (
 )
 from acss.incidents.rules import STRUCTURE_STATUS, regulatory_deadlines
 from acss.incidents.selectors.declarations import declaration_list_visible, declaration_with_state
+from acss.incidents.selectors.filings import sent_dates
 from acss.incidents.selectors.record import merged_into
 
 
@@ -59,7 +61,9 @@ def message_list_visible(*, user, declaration: Declaration, merged: list[Declara
 class Clock:
     label: str
     due: datetime
-    overdue: bool
+    overdue: bool  # late: past its deadline and not sent
+    stage: str = ""
+    sent_at: datetime | None = None  # the date the structure says it sent it
 
 
 @dataclass
@@ -74,6 +78,8 @@ class HandlingView:
     thread: list[Message]
     open_questions: list[Message]
     clocks: list[Clock] = field(default_factory=list)
+    # The regulatory filings' pages (the structure, the cell, the region's ARS; not the authorities).
+    reads_filings: bool = False
 
     @property
     def handling_actions(self) -> frozenset[str]:
@@ -102,8 +108,10 @@ class HandlingView:
 
 
 def regulatory_clocks(declaration: Declaration, now: datetime) -> list[Clock]:
-    """The NIS 2 and CNIL clocks of ``acss.incidents.rules.regulatory_deadlines``, labelled for the page."""
-    deadlines = regulatory_deadlines(declaration)
+    """The NIS 2 and CNIL clocks of ``acss.incidents.rules.regulatory_deadlines``, labelled for the page: a stage
+    the structure recorded as sent says when; one past its deadline and not sent is late."""
+    sent = sent_dates(declaration)
+    deadlines = regulatory_deadlines(declaration, sent)
     clocks = []
     if deadlines.nis2 is not None:
         nis2 = deadlines.nis2
@@ -112,18 +120,22 @@ def regulatory_clocks(declaration: Declaration, now: datetime) -> list[Clock]:
             if nis2.final_report_is_earliest
             else _("NIS 2 : rapport final (un mois après la notification)")
         )
-        for due, label in (
-            (nis2.early_warning, _("NIS 2 : alerte précoce (24 h)")),
-            (nis2.notification, _("NIS 2 : notification (72 h)")),
-            (nis2.final_report, final_label),
+        for stage, due, label in (
+            (FilingStage.EARLY_WARNING, nis2.early_warning, _("NIS 2 : alerte précoce (24 h)")),
+            (FilingStage.NOTIFICATION, nis2.notification, _("NIS 2 : notification (72 h)")),
+            (FilingStage.FINAL_REPORT, nis2.final_report, final_label),
         ):
-            clocks.append(Clock(label, due, due < now))
+            sent_at = sent.get(stage)
+            clocks.append(Clock(label, due, sent_at is None and due < now, str(stage), sent_at))
     if deadlines.cnil is not None:
+        sent_at = sent.get(FilingStage.CNIL)
         clocks.append(
             Clock(
                 _("CNIL : notification d'une violation de données (72 h)"),
                 deadlines.cnil,
                 deadlines.cnil < now and not deadlines.cnil_notified,
+                str(FilingStage.CNIL),
+                sent_at,
             )
         )
     return clocks
@@ -148,6 +160,7 @@ def handling_view(*, user, declaration: Declaration) -> HandlingView | None:
         thread=thread,
         open_questions=open_questions,
         clocks=regulatory_clocks(declaration, timezone.now()),
+        reads_filings=access.reads_filings(actor_or_user=actor, declaration=declaration),
     )
 
 

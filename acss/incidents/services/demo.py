@@ -1,5 +1,7 @@
 """Demo incidents: declarations of the demonstration's structures, in several regions and time zones, each with
-its case; one situation update, one escalation. Idempotent (a reference already there is left alone).
+its case; one situation update, one escalation; the ransomware's NIS 2 early warning, prepared from the declaration
+and marked sent by the structure (its notification and final report still to do). Idempotent (a reference already
+there is left alone).
 
 Loaded by ``manage.py load_demo`` (``acss.portal.demo``) after the accounts of ``acss.accounts.demo``.
 """
@@ -12,9 +14,11 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from acss.accounts.models import Organisation, Structure, User
-from acss.incidents.models import Declaration, Escalation, SituationUpdate
+from acss.incidents.models import Declaration, Escalation, FilingStage, RegulatoryFiling, SituationUpdate
+from acss.incidents.selectors.filings import filing_prefill
 from acss.incidents.services.cases import case_open
 from acss.incidents.services.declarations import structure_snapshot
+from acss.incidents.services.filings import filing_mark_sent, filing_save
 
 # reference, structure key, author e-mail, submitted (Paris), fields
 DEMO_DECLARATIONS = [
@@ -158,4 +162,22 @@ def load_demo_declarations(*, structures: dict[str, Structure], analyst: User) -
             "decided_by": analyst,
             "decided_at": at((2026, 11, 16, 11, 0)),
         },
+    )
+    load_demo_filings(at=at)
+
+
+RANSOMWARE_REFERENCE = "ACSS-2026-000003"
+
+
+def load_demo_filings(*, at) -> None:
+    """The ransomware of the demonstration (a NIS 2 essential entity): its early warning, prefilled from the
+    declaration, saved and sent by the director the morning after; the notification and final report wait."""
+    declaration = Declaration.objects.get(reference=RANSOMWARE_REFERENCE)
+    if RegulatoryFiling.objects.filter(declaration=declaration, stage=FilingStage.EARLY_WARNING).exists():
+        return
+    director = User.objects.get(email="directeur@chu-paris.demo.example.fr")
+    content = filing_prefill(declaration=declaration, stage=FilingStage.EARLY_WARNING)
+    filing_save(declaration=declaration, stage=FilingStage.EARLY_WARNING, by=director, content=content)
+    filing_mark_sent(
+        declaration=declaration, stage=FilingStage.EARLY_WARNING, by=director, sent_at=at((2026, 11, 20, 14, 30))
     )
