@@ -49,6 +49,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .normalized import AffectedProduct, NormalizedItem
+from .recognition import is_coordinator, recognise
 from .watchlist import ANY_VENDOR, COMMON_IT, HEALTH, iter_watchlist
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ TEXT = "text"
 TEXT_WEAK = "text_weak"
 SERIES = "series"
 SECTOR = "sector"
+RECOGNITION = "recognition"
 IDENTIFIER_KINDS = frozenset({CPE, CPE_NAME, CPE_VENDOR})
 
 HEALTH_SECTOR = "healthcare and public health"
@@ -188,7 +190,8 @@ def vendor_keys(name: str) -> set[str]:
 
 
 def is_unknown_vendor(value: str) -> bool:
-    return normalize_vendor(value) in _UNKNOWN_VENDORS
+    """No maker: empty, "n/a"…, or a CERT or coordinator named in the vendor field ("CERT@VDE", "ICS-CERT")."""
+    return normalize_vendor(value) in _UNKNOWN_VENDORS or is_coordinator(value)
 
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -454,7 +457,7 @@ class WatchList:
         if product.generic:
             return "unknown"
         normalized = normalize_vendor(vendor_value)
-        if normalized in _UNKNOWN_VENDORS:
+        if normalized in _UNKNOWN_VENDORS or is_coordinator(vendor_value):
             return "unknown"
         if product.vendor in self.vendors_in(vendor_value):
             return "agree"
@@ -638,8 +641,13 @@ def evaluate_item(item: NormalizedItem, watch: WatchList) -> list[MatchResult]:
     record_health: list[Evidence] = []
     if item.series.upper() == MEDICAL_SERIES:
         record_health.append(Evidence(SERIES, 60, "série ICSMA (avis médical de la CISA)"))
-    elif HEALTH_SECTOR in (item.sector or ""):
-        record_health.append(Evidence(SECTOR, 50, "secteur « santé et santé publique » désigné par l'avis"))
+    elif (item.sector or "") == HEALTH_SECTOR:
+        # Only as its sole sector: industrial products list healthcare among many sectors they serve.
+        record_health.append(Evidence(SECTOR, 50, "secteur « santé et santé publique », seul désigné par l'avis"))
+    # What the record describes (recognition.py): a health product whoever makes it.
+    recognition = recognise(item)
+    if recognition is not None and recognition.recognised:
+        record_health.append(Evidence(RECOGNITION, recognition.points, recognition.reason))
 
     # Text: title and description. Distinctive names always; a pattern only where it can count (a component of
     # a vendor the record names; a health word when the record already has a health candidate).
