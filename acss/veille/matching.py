@@ -49,7 +49,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .normalized import AffectedProduct, NormalizedItem
-from .recognition import is_coordinator, recognise
+from .recognition import is_coordinator, recognise, vetoed
 from .watchlist import ANY_VENDOR, COMMON_IT, HEALTH, iter_watchlist
 
 logger = logging.getLogger(__name__)
@@ -711,6 +711,10 @@ def evaluate_item(item: NormalizedItem, watch: WatchList) -> list[MatchResult]:
             for e in [*record_health, *health_hints]:
                 result.add(e)
             results.append(result)
+
+    # A demo application or a CMS plugin ("HL7 Viewer plugin for WordPress") is no generic health product.
+    if vetoed(item):
+        results = [r for r in results if not (r.product and r.product.generic)]
 
     # A product recognised only by a generic word ("DICOM Viewer") gives way to a named health match.
     if any(r.is_match and r.family == HEALTH and not (r.product and r.product.generic) for r in results):

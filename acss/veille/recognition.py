@@ -14,7 +14,8 @@ field               points  what
 product name        60      an affected product's name, or a CSAF product-tree name
 CPE product         40      the product field of a CPE ("vue_pacs" read "vue pacs")
 title               50      the record's title
-description         25      per distinct term of the description, at most 50 (one word in passing is no product)
+description         25      per distinct term of the description, at most 50 (one word in passing is no product);
+                            a category word ("medical devices") in the title counts as in the description
 ==================  ======  ===================================================================================
 
 A record is recognised when it reaches ``RECOGNISED_AT`` (50): a term in a product name; a term in the title and
@@ -104,6 +105,9 @@ _TERMS_RE = re.compile(
 )
 # Terms that are only worth something in a product name or a CPE (too common in a prose sentence).
 NAME_ONLY = frozenset({"ventilateur", "séquenceur", "électrocardiographe", "stimulateur cardiaque"})
+# Words of a category rather than of a product: in a title ("…Affecting Multiple Medical Devices") worth what they are
+# in a description.
+CATEGORY_TERMS = frozenset({"dispositif médical"})
 
 # Negative evidence: sellers of PHP demo applications, their products' names, CMS plugins.
 DEMO_APP_VENDOR_RE = re.compile(
@@ -140,6 +144,8 @@ class Hit:
 
     @property
     def points(self) -> int:
+        if self.term in CATEGORY_TERMS and self.field == TITLE_FIELD:
+            return DESCRIPTION_POINTS
         return FIELD_POINTS.get(self.field, DESCRIPTION_POINTS)
 
 
@@ -209,7 +215,7 @@ def recognise(item: NormalizedItem) -> Recognition | None:
     best: dict[str, Hit] = {}
     described: dict[str, Hit] = {}
     for hit in found:
-        if hit.field == DESCRIPTION_FIELD:
+        if hit.field == DESCRIPTION_FIELD or (hit.field == TITLE_FIELD and hit.term in CATEGORY_TERMS):
             described.setdefault(hit.term, hit)
         elif hit.field not in best or hit.points > best[hit.field].points:
             best.setdefault(hit.field, hit)
