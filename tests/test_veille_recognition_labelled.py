@@ -158,3 +158,19 @@ def test_the_figures_on_the_whole_data(whole):
         if item.sector == "healthcare and public health":
             assert ok, item.identifier
     assert sum(ok for _, ok in icsa) <= 5
+
+
+def test_the_gate_before_the_patterns_drops_no_term():
+    """The word gate of ``recognition.py`` only saves time: on every record, it lets through what the patterns find."""
+    from acss.veille.recognition import PRODUCT_FIELD, _gated, _terms_in
+
+    checked = 0
+    for path in [*sorted((DATA / "cve5").glob("*.json")), *sorted((DATA / "csaf").rglob("*.json"))]:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        item = normalize_cve5(document) if path.parent.name == "cve5" else normalize_csaf(document)
+        for text in [item.title, item.description, *(e.product for e in item.affected), *item.product_names]:
+            text = text.lower()
+            if _terms_in(text, PRODUCT_FIELD, gate=False):  # every term, those of names too
+                checked += 1
+                assert _gated(text), text[:200]
+    assert checked > 300

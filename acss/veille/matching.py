@@ -713,7 +713,7 @@ def evaluate_item(item: NormalizedItem, watch: WatchList) -> list[MatchResult]:
             results.append(result)
 
     # A demo application or a CMS plugin ("HL7 Viewer plugin for WordPress") is no generic health product.
-    if vetoed(item):
+    if any(r.product and r.product.generic for r in results) and vetoed(item):
         results = [r for r in results if not (r.product and r.product.generic)]
 
     # A product recognised only by a generic word ("DICOM Viewer") gives way to a named health match.

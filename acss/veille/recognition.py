@@ -103,6 +103,31 @@ TERMS: tuple[tuple[str, str], ...] = (
 _TERMS_RE = re.compile(
     r"(?<![a-z0-9])(?:" + "|".join(f"(?P<t{i}>{p})" for i, (_key, p) in enumerate(TERMS)) + r")(?![a-z0-9])"
 )
+# A gate before the patterns (most texts hold none): every pattern's match holds one of these words, or a word
+# beginning with one of these stems. ``tests/test_veille_recognition_labelled.py`` checks the gate drops nothing.
+GATE_WORDS = frozenset(
+    "pacs picture hl7 hl fhir radiation linac planning radiology radiological ris tomosynthesis tomography resonance "
+    "pet spect cardiovascular cardiology ultrasound modality laboratory lims microbiology clinical specimen "
+    "hematology immunoassay ehr emr dossier hospital infusion medical ecg ekg holter vitro ivd glucose hemodialysis "
+    "anesthesia anaesthesia medstation surgery nurse".split()
+)
+GATE_STEMS = (
+    "dicom", "radiotherap", "brachytherap", "accelerator", "imag", "mammograph", "ultrasonograph", "echocardiograph",
+    "record", "pump", "monitor", "ventilator", "pacemaker", "defibrillator", "cardioverter", "neurostimulator",
+    "programmer", "electrocardiograph", "diabet", "dialys", "implant", "dispens", "surgical", "electrosurg", "sequenc",
+)  # fmt: skip
+_GATE_WORD = re.compile(r"[a-z0-9]+")
+_GATE_HEADS = frozenset(stem[:4] for stem in GATE_STEMS)
+
+
+def _gated(text: str) -> bool:
+    """Whether a lower-case text may hold a term at all (cheap: a set of words, before the patterns)."""
+    found = set(_GATE_WORD.findall(text))
+    if not found.isdisjoint(GATE_WORDS):
+        return True
+    return any(w.startswith(GATE_STEMS) for w in found if w[:4] in _GATE_HEADS)
+
+
 # Terms that are only worth something in a product name or a CPE (too common in a prose sentence).
 NAME_ONLY = frozenset({"ventilateur", "séquenceur", "électrocardiographe", "stimulateur cardiaque"})
 # Words of a category rather than of a product: in a title ("…Affecting Multiple Medical Devices") worth what they are
@@ -169,14 +194,20 @@ class Recognition:
         return str(_("produit de santé reconnu à ce qu'il décrit : %(parts)s")) % {"parts": " ; ".join(parts)}
 
 
-def _terms_in(text: str, field: str) -> list[Hit]:
-    hits = []
+def _terms_in(text: str, field: str, *, gate: bool = True) -> list[Hit]:
+    hits: list[Hit] = []
+    if gate and not _gated(text):
+        return hits
     for m in _TERMS_RE.finditer(text):
         key = TERMS[int(m.lastgroup[1:])][0]
         if field in (TITLE_FIELD, DESCRIPTION_FIELD) and key in NAME_ONLY:
             continue
         hits.append(Hit(term=key, field=field, text=m.group(0)))
     return hits
+
+
+def _without_urls(text: str) -> str:
+    return URL_RE.sub(" ", text) if "://" in text or "www." in text else text
 
 
 def _cpe_product(cpe: str) -> str:
@@ -204,12 +235,15 @@ def recognise(item: NormalizedItem) -> Recognition | None:
     names = {e.product for e in item.affected if e.product} | {n for n in item.product_names if n}
     cpes = {p for p in (_cpe_product(c) for c in item.cpes) if p}
     found: list[Hit] = []
-    for name in names:
-        found += _terms_in(name.lower(), PRODUCT_FIELD)
-    for name in cpes:
-        found += _terms_in(name.lower(), CPE_FIELD)
-    found += _terms_in(URL_RE.sub(" ", item.title.lower()), TITLE_FIELD)
-    found += _terms_in(URL_RE.sub(" ", item.description.lower()), DESCRIPTION_FIELD)
+    if _gated("\n".join([*names, *cpes]).lower()):
+        for name in names:
+            found += _terms_in(name.lower(), PRODUCT_FIELD)
+        for name in cpes:
+            found += _terms_in(name.lower(), CPE_FIELD)
+    prose = f"{item.title}\n{item.description}".lower()
+    if _gated(prose):
+        found += _terms_in(_without_urls(item.title.lower()), TITLE_FIELD, gate=False)
+        found += _terms_in(_without_urls(item.description.lower()), DESCRIPTION_FIELD, gate=False)
     if not found or vetoed(item):
         return None
     best: dict[str, Hit] = {}
