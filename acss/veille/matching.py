@@ -22,7 +22,9 @@ kind                      points  what
                                   pattern ("LDAP", "Kerberos") counts only when the record names its vendor (45)
 ``text_weak``             15      the text uses a health product word (DICOM, HL7, FHIR, PACS…): a hint only
 ``series``                60      a CSAF advisory of the ICSMA series (CISA's medical advisories)
-``sector``                50      a CSAF advisory naming the "healthcare and public health" sector
+``sector``                50      a CSAF advisory whose sole sector is "healthcare and public health"
+``recognition``           50–60   what the record describes is a health product (``recognition.py``: strong terms
+                                  weighed by field — product name, CPE, title, description —, whoever the maker)
 ========================  ======  ==============================================================================
 
 Identifiers (``cpe``, ``cpe_name``, ``cpe_vendor``) add at most 40 together. A result is a **match** when its score is at least
@@ -32,7 +34,8 @@ vendors the record itself names (its CNA's entries, not the CPE-derived ones) is
 
 Guards against the floods of the public data: PHP demo applications ("Hospital Management
 System", "Blood Bank", "Medical Card Generation"…) and their sellers give no health evidence at all; health words
-in a text are only a hint; names are matched as whole words ("Infusionsoft" is no infusion pump, "HL7" inside a
+in a text are only a hint (recognition needs a product name, or two terms); CMS plugins give no generic health
+product; vendor fields naming a CERT or a coordinator are no maker; names are matched as whole words ("Infusionsoft" is no infusion pump, "HL7" inside a
 URL is not in the text matched).
 
 Priority (``priority_for``): KEV 35, known ransomware use 10, CVSS × 3, EPSS × 15, health 10 / common IT 5, score
