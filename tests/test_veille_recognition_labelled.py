@@ -174,3 +174,22 @@ def test_the_gate_before_the_patterns_drops_no_term():
                 checked += 1
                 assert _gated(text), text[:200]
     assert checked > 300
+
+
+def test_recognition_alone_on_both_halves(rows):
+    """What recognition finds without the watch-list (no maker, no series, no sector): printed for both halves; on
+    the holdout it must not flood (precision ≥ 95 %) and must find a share of the health records by itself."""
+    from acss.veille.recognition import recognise
+
+    alone = {}
+    for row in rows:
+        found = recognise(_normalise(row["source"]))
+        alone[row["source"]] = found is not None and found.recognised
+    results = {split: figures(rows, alone, split) for split in ("build", "holdout")}
+    for split, f in results.items():
+        print(
+            f"\nreconnaissance seule, moitié {split} : rappel {f['recall']:.1%} ({f['tp']}/{f['tp'] + f['fn']}), "
+            f"précision {f['precision']:.1%} ({f['tp']}/{f['tp'] + f['fp']})"
+        )
+    assert results["holdout"]["precision"] >= TARGET
+    assert results["holdout"]["tp"] >= 20
