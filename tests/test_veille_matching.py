@@ -226,9 +226,11 @@ def test_an_icsma_advisory_naming_only_vxworks_is_health(watch):
     assert result.reasons == ["série ICSMA (avis médical de la CISA)"]
     # The same advisory in the industrial series concerns no health product…
     assert match_item(NormalizedItem(**{**advisory.__dict__, "series": "ICSA"}), watch) == []
-    # …unless it names the healthcare sector.
-    sector = NormalizedItem(**{**advisory.__dict__, "series": "ICSA", "sector": "energy, healthcare and public health"})
+    # …unless the healthcare sector is the only one it names (among others, it is an industrial product's list).
+    sector = NormalizedItem(**{**advisory.__dict__, "series": "ICSA", "sector": "healthcare and public health"})
     assert [r.family for r in match_item(sector, watch)] == [Family.HEALTH]
+    among = NormalizedItem(**{**advisory.__dict__, "series": "ICSA", "sector": "energy, healthcare and public health"})
+    assert match_item(among, watch) == []
 
 
 def test_a_cpe_hit_with_a_contradicting_vendor_is_not_a_match(watch):

@@ -22,7 +22,9 @@ kind                      points  what
                                   pattern ("LDAP", "Kerberos") counts only when the record names its vendor (45)
 ``text_weak``             15      the text uses a health product word (DICOM, HL7, FHIR, PACS…): a hint only
 ``series``                60      a CSAF advisory of the ICSMA series (CISA's medical advisories)
-``sector``                50      a CSAF advisory naming the "healthcare and public health" sector
+``sector``                50      a CSAF advisory whose sole sector is "healthcare and public health"
+``recognition``           50–60   what the record describes is a health product (``recognition.py``: strong terms
+                                  weighed by field — product name, CPE, title, description —, whoever the maker)
 ========================  ======  ==============================================================================
 
 Identifiers (``cpe``, ``cpe_name``, ``cpe_vendor``) add at most 40 together. A result is a **match** when its score is at least
@@ -32,7 +34,8 @@ vendors the record itself names (its CNA's entries, not the CPE-derived ones) is
 
 Guards against the floods of the public data: PHP demo applications ("Hospital Management
 System", "Blood Bank", "Medical Card Generation"…) and their sellers give no health evidence at all; health words
-in a text are only a hint; names are matched as whole words ("Infusionsoft" is no infusion pump, "HL7" inside a
+in a text are only a hint (recognition needs a product name, or two terms); CMS plugins give no generic health
+product; vendor fields naming a CERT or a coordinator are no maker; names are matched as whole words ("Infusionsoft" is no infusion pump, "HL7" inside a
 URL is not in the text matched).
 
 Priority (``priority_for``): KEV 35, known ransomware use 10, CVSS × 3, EPSS × 15, health 10 / common IT 5, score
@@ -49,6 +52,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .normalized import AffectedProduct, NormalizedItem
+from .recognition import is_coordinator, recognise, vetoed
 from .watchlist import ANY_VENDOR, COMMON_IT, HEALTH, iter_watchlist
 
 logger = logging.getLogger(__name__)
@@ -66,6 +70,7 @@ TEXT = "text"
 TEXT_WEAK = "text_weak"
 SERIES = "series"
 SECTOR = "sector"
+RECOGNITION = "recognition"
 IDENTIFIER_KINDS = frozenset({CPE, CPE_NAME, CPE_VENDOR})
 
 HEALTH_SECTOR = "healthcare and public health"
@@ -188,7 +193,8 @@ def vendor_keys(name: str) -> set[str]:
 
 
 def is_unknown_vendor(value: str) -> bool:
-    return normalize_vendor(value) in _UNKNOWN_VENDORS
+    """No maker: empty, "n/a"…, or a CERT or coordinator named in the vendor field ("CERT@VDE", "ICS-CERT")."""
+    return normalize_vendor(value) in _UNKNOWN_VENDORS or is_coordinator(value)
 
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -454,7 +460,7 @@ class WatchList:
         if product.generic:
             return "unknown"
         normalized = normalize_vendor(vendor_value)
-        if normalized in _UNKNOWN_VENDORS:
+        if normalized in _UNKNOWN_VENDORS or is_coordinator(vendor_value):
             return "unknown"
         if product.vendor in self.vendors_in(vendor_value):
             return "agree"
@@ -638,8 +644,13 @@ def evaluate_item(item: NormalizedItem, watch: WatchList) -> list[MatchResult]:
     record_health: list[Evidence] = []
     if item.series.upper() == MEDICAL_SERIES:
         record_health.append(Evidence(SERIES, 60, "série ICSMA (avis médical de la CISA)"))
-    elif HEALTH_SECTOR in (item.sector or ""):
-        record_health.append(Evidence(SECTOR, 50, "secteur « santé et santé publique » désigné par l'avis"))
+    elif (item.sector or "") == HEALTH_SECTOR:
+        # Only as its sole sector: industrial products list healthcare among many sectors they serve.
+        record_health.append(Evidence(SECTOR, 50, "secteur « santé et santé publique », seul désigné par l'avis"))
+    # What the record describes (recognition.py): a health product whoever makes it.
+    recognition = recognise(item)
+    if recognition is not None and recognition.recognised:
+        record_health.append(Evidence(RECOGNITION, recognition.points, recognition.reason))
 
     # Text: title and description. Distinctive names always; a pattern only where it can count (a component of
     # a vendor the record names; a health word when the record already has a health candidate).
@@ -703,6 +714,10 @@ def evaluate_item(item: NormalizedItem, watch: WatchList) -> list[MatchResult]:
             for e in [*record_health, *health_hints]:
                 result.add(e)
             results.append(result)
+
+    # A demo application or a CMS plugin ("HL7 Viewer plugin for WordPress") is no generic health product.
+    if any(r.product and r.product.generic for r in results) and vetoed(item):
+        results = [r for r in results if not (r.product and r.product.generic)]
 
     # A product recognised only by a generic word ("DICOM Viewer") gives way to a named health match.
     if any(r.is_match and r.family == HEALTH and not (r.product and r.product.generic) for r in results):
