@@ -171,3 +171,19 @@ def test_imported_closed_cases_are_not_work_in_the_queue_open_ones_are(world, tm
     rows = world.client("analyst").get(reverse("incidents:queue")).context["rows"]
     shown = {row.declaration.imported_reference for row in rows}
     assert "OPEN-1" in shown and "CLOSED-1" not in shown
+
+
+def test_the_documented_examples_import(db, tmp_path):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "observatory-import.md").read_text(encoding="utf-8")
+    json_example = text.split("```json\n", 1)[1].split("```", 1)[0]
+    csv_example = text.split("```csv\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "example.jsonl").write_text(json_example)
+    (tmp_path / "example.csv").write_text(csv_example.replace("SIG-2019-0042", "SIG-2019-0043"))
+    assert "1 créée(s), 0 déjà présente(s), 0 refusée(s)" in run(str(tmp_path / "example.jsonl"))
+    assert "1 créée(s), 0 déjà présente(s), 0 refusée(s)" in run(str(tmp_path / "example.csv"))
+    from_csv = Declaration.objects.get(imported_reference="SIG-2019-0043")
+    assert from_csv.structure == Declaration.objects.get(imported_reference="SIG-2019-0042").structure
+    assert set(from_csv.escalations.values_list("authority__authority_code", flat=True)) == {"fssi", "anssi"}
+    assert from_csv.accompaniment.closed_at is None and from_csv.case.state == CaseState.CLOSED
