@@ -11,11 +11,14 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from acss.accompaniment.models import Accompaniment
 from acss.accounts.models import Structure
 from acss.core.models import AuditEvent
 from acss.incidents.models import Case, CaseState, Declaration, Escalation, EscalationSuggestion, Notification
+from acss.incidents.services.history import history_record_parse
 from acss.observatory.services import history_example_csv
 from tests.conftest import PARIS, make_structure
 
@@ -187,3 +190,32 @@ def test_the_documented_examples_import(db, tmp_path):
     assert from_csv.structure == Declaration.objects.get(imported_reference="SIG-2019-0042").structure
     assert set(from_csv.escalations.values_list("authority__authority_code", flat=True)) == {"fssi", "anssi"}
     assert from_csv.accompaniment.closed_at is None and from_csv.case.state == CaseState.CLOSED
+
+
+JUNK = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+KEYS = st.sampled_from(
+    ["external_reference", "submitted_at", "structure", "handling", "origin", "category", "systems", "functioning"]
+)
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(KEYS, JUNK, max_size=6) | JUNK)
+def test_any_line_is_either_a_record_or_french_reasons_never_a_crash(raw):
+    record_, reasons = history_record_parse(raw)
+    assert (record_ is None) == bool(reasons)
+    assert all(isinstance(reason, str) and reason for reason in reasons)
+
+
+@pytest.mark.django_db
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 100), st.sampled_from(["", " ", "—"]))
+def test_a_valid_line_with_any_free_text_is_accepted(n, filler):
+    raw = record(f"H-{n}", title=f"{filler}Incident {n}", description=filler * n)
+    record_, reasons = history_record_parse(raw)
+    assert reasons == [] and record_.external_reference == f"H-{n}"
+    assert record_.fields["title"] == f"{filler}Incident {n}".strip()

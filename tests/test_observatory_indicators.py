@@ -8,7 +8,7 @@ import statistics as stats
 from datetime import datetime, timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -303,3 +303,10 @@ def test_the_command_prints_json_and_csv(small):
     out = io.StringIO()
     call_command("observatory", "--year", "2019", "--month", "4", stdout=out)
     assert json.loads(out.getvalue())["period"] == "avril 2019"
+
+
+def test_the_command_refuses_an_unknown_scope_in_french(db):
+    with pytest.raises(CommandError, match="région « 99 » inconnue"):
+        call_command("observatory", "--year", "2019", "--region", "99", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="type de structure « hopital » inconnu"):
+        call_command("observatory", "--year", "2019", "--structure-type", "hopital", stdout=io.StringIO())
