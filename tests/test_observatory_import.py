@@ -219,3 +219,12 @@ def test_a_valid_line_with_any_free_text_is_accepted(n, filler):
     record_, reasons = history_record_parse(raw)
     assert reasons == [] and record_.external_reference == f"H-{n}"
     assert record_.fields["title"] == f"{filler}Incident {n}".strip()
+
+
+def test_an_imported_declaration_says_so_on_its_page(world, tmp_path):
+    run(write_jsonl(tmp_path, [record("PAGE-1")]))
+    declaration = Declaration.objects.get(imported_reference="PAGE-1")
+    html = world.client("analyst").get(reverse("incidents:detail", args=[declaration.reference])).content.decode()
+    assert "Reprise de l'historique (référence d'origine PAGE-1)" in html
+    other = world.client("analyst").get(reverse("incidents:detail", args=[world.decl_a.reference])).content.decode()
+    assert "Reprise de l'historique" not in other
