@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -177,8 +178,6 @@ def test_imported_closed_cases_are_not_work_in_the_queue_open_ones_are(world, tm
 
 
 def test_the_documented_examples_import(db, tmp_path):
-    from pathlib import Path
-
     text = (Path(__file__).resolve().parents[1] / "docs" / "observatory-import.md").read_text(encoding="utf-8")
     json_example = text.split("```json\n", 1)[1].split("```", 1)[0]
     csv_example = text.split("```csv\n", 1)[1].split("```", 1)[0]
