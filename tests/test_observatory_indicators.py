@@ -331,3 +331,8 @@ def test_a_merged_duplicate_is_counted_once(world, tmp_path):
     case_merge(case=duplicate.case, by=world.personas["analyst"], into=survivor)
     counted = compute_indicators(Period.month_of(2019, 5))
     assert counted["declarations"] == 1 and counted["declaring_structures"] == 1
+
+
+def test_every_indicator_computed_is_defined(db):
+    computed = set(compute_indicators(Period.year_of(2019))) - {"period", "period_code", "partial", "scope"}
+    assert computed == set(DEFINITIONS)
