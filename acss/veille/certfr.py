@@ -20,7 +20,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from html import unescape
 from typing import Any
+
+from django.utils.html import strip_tags
 
 from .normalized import CVE_ID_RE, AffectedProduct, NormalizedItem, _parse_dt
 
@@ -85,6 +88,15 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _plain(value: str) -> str:
+    """A summary as text: CERT-FR's carries bits of HTML (``<span class="textit">``) and hard line breaks."""
+    text = unescape(strip_tags(value)).replace("\xa0", " ")
+    return "\n\n".join(" ".join(part.split()) for part in re.split(r"\n\s*\n", text) if part.strip())
+
+
+UNKNOWN = {"n/a", "na", "-", "inconnu"}
+
+
 class _Reader:
     """Reads the optional fields, keeping a warning for each one left out."""
 
@@ -127,7 +139,7 @@ def parse_certfr(doc: Any) -> CertfrAdvisory:
     if not isinstance(title, str) or not title.strip():
         raise ValueError(f"avis CERT-FR {reference} : champ « title » absent ou vide")
     read = _Reader(doc)
-    summary = read.text("summary").strip()
+    summary = _plain(read.text("summary"))
     content = read.text("content")
 
     risks = []
@@ -145,6 +157,8 @@ def parse_certfr(doc: Any) -> CertfrAdvisory:
         product = system.get("product") if isinstance(system.get("product"), dict) else {}
         vendor = product.get("vendor") if isinstance(product.get("vendor"), dict) else {}
         product_name, vendor_name = _text(product.get("name")), _text(vendor.get("name"))
+        product_name = "" if product_name.lower() in UNKNOWN else product_name
+        vendor_name = "" if vendor_name.lower() in UNKNOWN else vendor_name
         description = _text(system.get("description"))
         if not (product_name or description):
             read.warn(f"champ « affected_systems[{index}] » ignoré : ni produit ni description")

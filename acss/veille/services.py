@@ -466,7 +466,8 @@ class _Importer:
         if not rows:
             return []
         now = timezone.now()
-        if any(f.name == "changed_at" for f in model._meta.fields):
+        stamped = any(f.name == "changed_at" for f in model._meta.fields)
+        if stamped:
             fields = [*fields, "changed_at"]  # bulk_update does not apply auto_now
         creates = [row for row in rows if row[1] is None]
         updates = [row for row in rows if row[1] is not None]
@@ -475,7 +476,8 @@ class _Importer:
                 _fast_toast(model)
                 pks = _insert(model, key_field, creates, now) if creates else {}
                 if updates:
-                    objs = [model(pk=pk, changed_at=now, **values) for _r, pk, values, _m in updates]
+                    stamp = {"changed_at": now} if stamped else {}  # a news item has no changed_at
+                    objs = [model(pk=pk, **stamp, **values) for _r, pk, values, _m in updates]
                     model.objects.bulk_update(objs, fields, batch_size=100)
         except DatabaseError as exc:
             logger.warning("veille : lot refusé par la base (%s), écriture ligne à ligne", exc)
