@@ -292,17 +292,24 @@ def _insert(model: type[models.Model], key_field: str, rows: list[Row], now) -> 
             return None
         return lambda value: f.get_db_prep_save(value, connection)
 
-    plan = [(f.name, f.get_default(), preparer(f)) for f in fields]
+    plan = []
+    for f in fields:
+        default, prepare = f.get_default(), preparer(f)
+        # A field the row does not give takes its default, prepared once (record-less rows give one field).
+        plan.append((f.name, default, prepare, default if prepare is None else prepare(default)))
     params = []
     for record, _pk, values, _rematch in rows:
         values = {key_field: record.key, **values}
         row = []
-        for name, default, prepare in plan:
+        for name, default, prepare, prepared_default in plan:
             if name == "raw" and record.canonical:
                 row.append(record.canonical)
                 continue
             value = values.get(name, default)
-            row.append(value if prepare is None else prepare(value))
+            if value is default:
+                row.append(prepared_default)
+            else:
+                row.append(value if prepare is None else prepare(value))
         params.append(row)
     quote = connection.ops.quote_name
     placeholders = ", ".join(json_placeholder if isinstance(f, models.JSONField) else "%s" for f in fields)
@@ -708,10 +715,17 @@ class _Importer:
         for start in range(0, len(wanted), STUB_QUERY_SIZE):
             chunk = wanted[start : start + STUB_QUERY_SIZE]
             known |= set(Vulnerability.objects.filter(cve_id__in=chunk).values_list("cve_id", flat=True))
-        missing = [Vulnerability(cve_id=cve, has_record=False) for cve in wanted if cve not in known]
-        if missing:
-            Vulnerability.objects.bulk_create(missing, batch_size=500, ignore_conflicts=True)
-            self.report.stubs += len(missing)
+        missing = [cve for cve in wanted if cve not in known]
+        if not missing:
+            return
+        rows: list[Row] = [(Record("cve", "", cve, None), None, {"has_record": False}, False) for cve in missing]
+        try:
+            with transaction.atomic():  # executemany (``_insert``): a tenth of bulk_create's time here
+                _insert(Vulnerability, "cve_id", rows, timezone.now())
+        except DatabaseError:  # another import created some of them meanwhile
+            stubs = [Vulnerability(cve_id=cve, has_record=False) for cve in missing]
+            Vulnerability.objects.bulk_create(stubs, batch_size=500, ignore_conflicts=True)
+        self.report.stubs += len(missing)
 
 
 def veille_import(
