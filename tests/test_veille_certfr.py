@@ -262,7 +262,7 @@ def test_a_new_revision_updates_the_advisory_keeps_the_previous_one_and_is_audit
     assert event.object_id == str(advisory.pk)
     assert event.data["previous_hash"] == old_hash and event.data["revisions"] == 2
     news = NewsItem.objects.get(guid="https://www.cert.ssi.gouv.fr/avis/CERTFR-2024-AVI-0003/")
-    assert news.summary == "Résumé révisé." and news.published == advisory.updated
+    assert news.summary == "Résumé révisé." and news.published == advisory.published
 
     assert counts(veille_import(paths=[str(path)], match=False)) == {"unchanged": 1}
 
@@ -275,6 +275,16 @@ def test_a_cve_record_imported_later_fills_the_stub_and_the_cve_page_links_the_a
     assert stub.has_record is False
     html = world.client("analyst").get(reverse("veille:detail", args=["cve", "CVE-2023-48795"])).content.decode()
     assert reverse("veille:certfr_detail", args=["CERTFR-2024-AVI-0001"]) in html
+    assert "n'est pas encore importée" in html
+
+    # An advisory cites a CVE whose record arrives afterwards: the same row gets it, counted imported.
+    veille_import(paths=[str(FOLDER / "CERTFR-2024-AVI-0142.json")], match=False)
+    stub = Vulnerability.objects.get(cve_id="CVE-2024-21987")
+    assert stub.has_record is False
+    report = veille_import(paths=[str(REAL_DATA / "cve5" / "CVE-2024-21987.json")], match=False)
+    assert counts(report, "cve") == {"imported": 1}
+    filled = Vulnerability.objects.get(cve_id="CVE-2024-21987")
+    assert filled.pk == stub.pk and filled.has_record is True and filled.description
     # The generic address of the advisory leads to its CERT-FR page.
     response = world.client("analyst").get(reverse("veille:detail", args=["avis", "CERTFR-2024-AVI-0001"]))
     assert response.status_code == 302

@@ -239,5 +239,5 @@ def news_values(parsed: CertfrAdvisory) -> dict[str, Any]:
         "title": f"{parsed.item.identifier} : {parsed.item.title}"[:500],
         "link": parsed.url,
         "summary": parsed.summary,
-        "published": parsed.item.updated or parsed.item.published,
+        "published": parsed.item.published,  # its first publication, as in the CERT-FR RSS feeds
     }
