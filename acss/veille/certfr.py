@@ -30,7 +30,7 @@ from .normalized import CVE_ID_RE, AffectedProduct, NormalizedItem, _parse_dt
 KIND = "certfr"
 PUBLISHER = "CERT-FR"
 NEWS_FEED = "CERT-FR"  # the feed name of the news made from the advisories (the RSS feeds have their own titles)
-REFERENCE_RE = re.compile(r"^CERTFR-\d{4}-[A-Z]{3}-\d{3,}$")
+REFERENCE_RE = re.compile(r"^CERTFR-[0-9]{4}-[A-Z]{3}-[0-9]{3,6}$")
 SITE = "https://www.cert.ssi.gouv.fr"
 # The publication's folder on the CERT-FR site, from the reference's middle part.
 SECTIONS = {"AVI": "avis", "ALE": "alerte", "ACT": "actualite", "CTI": "cti", "IOC": "ioc", "DUR": "dur"}
