@@ -86,6 +86,19 @@ def test_real_advisories_are_read_with_their_fields():
 
 
 @needs_data
+def test_systems_named_only_in_the_note_are_read_from_its_list():
+    citrix = parse_certfr(real("CERTFR-2024-AVI-0039"))
+    assert real("CERTFR-2024-AVI-0039")["affected_systems"] == []
+    assert "Citrix StoreFront versions 2308.x antérieures à 2308.1" in citrix.item.product_names
+    assert len(citrix.item.affected) == len(citrix.item.product_names) > 3
+    assert citrix.affected_content.startswith("<ul>")
+    # A note beside a list of systems adds none.
+    note = parse_certfr(real("CERTFR-2024-AVI-0453"))
+    assert len(note.affected) == len(real("CERTFR-2024-AVI-0453")["affected_systems"])
+    assert note.affected_content.startswith("Endpoint Manager versions 2021.1")
+
+
+@needs_data
 def test_the_shape_is_recognised():
     doc = real("CERTFR-2024-AVI-0001")
     assert looks_like_certfr(doc) and classify(doc) == "certfr"
@@ -386,11 +399,15 @@ def test_the_pages_are_for_the_cell_only(world, persona, status):
 
 @pytest.mark.django_db
 def test_the_detail_renders_the_content_safely(world):
-    _advisory(affected=[{"vendor": "Éditeur", "product": "Produit", "versions": ["Produit 1.0"], "scada": True}])
+    _advisory(
+        affected=[{"vendor": "Éditeur", "product": "Produit", "versions": ["Produit 1.0"], "scada": True}],
+        affected_content='<ul><li>Produit 2.0</li></ul><p onclick="alert(3)">Note</p>',
+    )
     html = world.client("analyst").get(reverse("veille:certfr_detail", args=["CERTFR-2024-AVI-0777"])).content.decode()
     assert "<h3" in html and "Mettre à jour." in html
     assert "<script>alert(1)" not in html and "javascript:alert" not in html
     assert "Déni de service à distance" in html and "Produit 1.0" in html
+    assert "<li>Produit 2.0</li>" in html and "<p>Note</p>" in html and "alert(3)" not in html
     assert reverse("veille:detail", args=["cve", "CVE-2024-0001"]) in html
     assert (
         world.client("analyst").get(reverse("veille:certfr_detail", args=["CERTFR-2024-AVI-0778"])).status_code == 404

@@ -71,6 +71,7 @@ class CertfrAdvisory:
     url: str
     summary: str = ""
     content: str = ""
+    affected_content: str = ""  # CERT-FR's notes on the affected systems (a list in HTML when it names none)
     risks: list[str] = field(default_factory=list)
     scada: bool = False
     affected: list[dict] = field(default_factory=list)  # {vendor, product, versions, cpes, scada}
@@ -95,6 +96,13 @@ def _plain(value: str) -> str:
 
 
 UNKNOWN = {"n/a", "na", "-", "inconnu"}
+_LIST_ITEM = re.compile(r"<li\b[^>]*>(.*?)</li>", re.IGNORECASE | re.DOTALL)
+
+
+def _list_items(value: str) -> list[str]:
+    """The items of an HTML list, as text (at most 500 characters each); none when it holds no list."""
+    items = (" ".join(unescape(strip_tags(m)).split()) for m in _LIST_ITEM.findall(value))
+    return [item[:500] for item in items if item]
 
 
 class _Reader:
@@ -171,6 +179,14 @@ def parse_certfr(doc: Any) -> CertfrAdvisory:
         products.append(AffectedProduct(vendor=vendor_name, product=product_name, versions=versions))
         names.append(description or product_name)
 
+    affected_content = read.text("affected_systems_content").strip()
+    if not affected and affected_content:
+        # An advisory that names its systems only in this note (an HTML list): each item is a system, unsplit.
+        for line in _list_items(affected_content):
+            affected.append({"vendor": "", "product": "", "versions": [line], "cpes": [], "scada": False})
+            products.append(AffectedProduct(versions=[line]))
+            names.append(line)
+
     cves: list[str] = []
     for index, cve in read.objects("cves"):
         name = _text(cve.get("name")).upper()
@@ -222,6 +238,7 @@ def parse_certfr(doc: Any) -> CertfrAdvisory:
         url=url,
         summary=summary,
         content=content,
+        affected_content=affected_content,
         risks=risks,
         scada=any(a["scada"] for a in affected),
         affected=affected,

@@ -63,6 +63,7 @@ def certfr_advisory(request: HttpRequest, reference: str) -> HttpResponse:
             "title": f"{advisory.tracking_id} — {advisory.title}",
             "advisory": advisory,
             "content": _content(advisory.content) if advisory.content.strip() else "",
+            "affected_content": _content(advisory.affected_content) if advisory.affected_content.strip() else "",
             "bulletins": [{**b, "is_link": _is_link(b.get("url", ""))} for b in advisory.vendor_advisories or []],
             "cves": advisory_cves(advisory),
             "matches": [{"match": m, "label": match_label(m)} for m in matches],

@@ -91,6 +91,7 @@ class Advisory(models.Model):
     risks = models.JSONField(_("risques"), default=list, blank=True)
     scada = models.BooleanField(_("systèmes industriels (SCADA)"), default=False)
     content = models.TextField(_("contenu (Markdown)"), blank=True)
+    affected_content = models.TextField(_("précisions sur les systèmes affectés (Markdown ou HTML)"), blank=True)
     revisions = models.JSONField(_("révisions"), default=list, blank=True, help_text=_("[{date, description}]"))
     vendor_advisories = models.JSONField(_("bulletins des éditeurs"), default=list, blank=True)
     previous_versions = models.JSONField(
