@@ -23,6 +23,16 @@ from acss.veille.models import Vulnerability
 
 from .alerts_helpers import make_alert, matched_cve, triage_of
 
+
+def certfr_advisory():
+    from acss.veille.models import Advisory, DocumentFormat
+
+    return Advisory.objects.get_or_create(
+        tracking_id="CERTFR-2024-AVI-0001",
+        defaults={"title": "Vulnérabilité dans un pare-feu", "document_format": DocumentFormat.CERTFR},
+    )[0]
+
+
 PERSONAS = [
     "anonymous",
     "declarant_a",
@@ -296,6 +306,9 @@ RULES: dict[str, Rule] = {
     "incidents:ars_board": Rule(only(["ars_idf", "ars_other", "analyst"])),
     # --- the triage queue and the editorial of alerts (the cell only) ---------------------------------
     "veille:triage": Rule(only(["analyst"])),
+    # --- the national CERT's advisories (the cell only) ------------------------------------------------
+    "veille:certfr": Rule(only(["analyst"])),
+    "veille:certfr_detail": Rule(only(["analyst"]), lambda w: {"reference": certfr_advisory().tracking_id}),
     "veille:triage_action": Rule(login_then(405), lambda w: {"pk": triage_of(matched_cve()).pk}),
     "alerts:cell_list": Rule(only(["analyst"])),
     "alerts:cell_new": Rule(login_then(405)),

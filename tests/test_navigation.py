@@ -62,6 +62,7 @@ def menus_of(html: str) -> dict[str, list[tuple[str, str]]]:
         ("analyst", "incidents:ars_board", "Tableau régional", "Cellule ACSS"),
         ("analyst", "veille:list", "Veille", "Cellule ACSS"),
         ("analyst", "veille:watchlist", "Veille", "Cellule ACSS"),
+        ("analyst", "veille:certfr", "Veille", "Cellule ACSS"),
         ("analyst", "accounts:pending_structures", "Inscriptions à vérifier", "Cellule ACSS"),
         ("analyst", "incidents:list", "Déclarations", None),
         ("analyst", "incidents:start", "Déclarations", None),  # on behalf of a structure

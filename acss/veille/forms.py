@@ -63,6 +63,30 @@ class MatchFilterForm(DsfrBaseForm):
         return data
 
 
+class CertfrFilterForm(DsfrBaseForm):
+    """The CERT-FR list's filters (GET); an invalid value is reported and left out."""
+
+    q = forms.CharField(
+        label=gettext_lazy("Rechercher"),
+        help_text=gettext_lazy("Référence, titre, résumé ou identifiant CVE."),
+        required=False,
+        max_length=200,
+    )
+    scada = forms.BooleanField(label=gettext_lazy("Systèmes industriels (SCADA) uniquement"), required=False)
+    matched = forms.BooleanField(
+        label=gettext_lazy("Rapprochés de la liste de surveillance uniquement"), required=False
+    )
+
+    def __init__(self, data=None, **kwargs):
+        kwargs.setdefault("auto_id", "filtre-%s")
+        super().__init__(data, **kwargs)
+        self.fields["q"].widget.attrs.setdefault("class", "fr-input")
+
+    def filters(self) -> dict:
+        self.is_valid()
+        return dict(self.cleaned_data)
+
+
 # --------------------------------------------------------------------------------------------------
 # Admin forms: the watch-list as ACSS edits it.
 # --------------------------------------------------------------------------------------------------

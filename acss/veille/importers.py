@@ -8,6 +8,8 @@ No database access here (``services.veille_import`` stores what this module read
 - CSAF 2.0: ``document.csaf_version``; a provider's ROLIE feed (``feed.entry[]``, each entry's ``content.src`` or
   its link to a ``.json``) and its ``provider-metadata.json`` (``distributions[].rolie.feeds[]``) are followed;
 - CISA KEV: ``catalogVersion`` and ``vulnerabilities[].cveID``;
+- CERT-FR advisories (the national CERT's own JSON, ``certfr.py``): a ``reference`` starting with CERTFR- and
+  ``affected_systems``;
 - EPSS: CSV whose first line is ``#model_version:…,score_date:…`` (or starts with ``cve,epss``), gzip or not;
 - RSS and Atom (XML, read by feedparser).
 
@@ -35,9 +37,10 @@ from urllib.request import HTTPRedirectHandler, Request, build_opener
 
 from django.utils.html import strip_tags
 
+from .certfr import certfr_reference, looks_like_certfr
 from .normalized import CVE_ID_RE, NormalizedItem, normalize_csaf, normalize_cve5
 
-FORMATS = ("auto", "cve5", "csaf", "kev", "epss", "feed")
+FORMATS = ("auto", "cve5", "csaf", "kev", "epss", "feed", "certfr")
 # In a folder, only these files are read (a file named on the command line is always read, whatever its name).
 DATA_SUFFIXES = (".json", ".csv", ".gz", ".xml", ".rss", ".atom")
 HTTP_TIMEOUT = 30.0  # seconds, per request
@@ -50,6 +53,7 @@ KIND_LABELS = {
     "csaf": "CSAF 2.0",
     "kev": "KEV",
     "epss": "EPSS",
+    "certfr": "CERT-FR",
     "news": "RSS/Atom",
     "": "sources",
 }
@@ -63,10 +67,10 @@ class SourceError(Exception):
 class Record:
     """One record to store. ``key`` identifies its row (CVE id, tracking id, guid)."""
 
-    kind: str  # "cve" | "csaf" | "kev" | "epss" | "news"
+    kind: str  # "cve" | "csaf" | "kev" | "epss" | "news" | "certfr"
     source: str
     key: str
-    payload: Any  # cve/csaf: the parsed document; kev/epss/news: the values of the row's fields
+    payload: Any  # cve/csaf/certfr: the parsed document; kev/epss/news: the values of the row's fields
     item: NormalizedItem | None = None
     content_hash: str = ""
     canonical: str = ""  # cve/csaf: the canonical JSON the hash covers, stored as is in ``raw`` (one dumps less)
@@ -230,8 +234,11 @@ def _is_delta(doc: Any) -> bool:
 
 
 def classify(doc: Any) -> str:
-    """The format of a parsed JSON document: cve5, csaf, kev, rolie, provider-metadata, cvelist-delta or unknown."""
+    """The format of a parsed JSON document: cve5, csaf, kev, certfr, rolie, provider-metadata, cvelist-delta or
+    unknown."""
     if isinstance(doc, dict):
+        if looks_like_certfr(doc):
+            return "certfr"
         if doc.get("dataType") == "CVE_RECORD" or "cveMetadata" in doc:
             return "cve5"
         document = doc.get("document")
@@ -312,13 +319,16 @@ class Reader:
             yield read_csaf(location, doc)
         elif fmt == "kev":
             yield from read_kev(location, doc)
+        elif fmt == "certfr":
+            yield read_certfr(location, doc)
         elif fmt in ("rolie", "provider-metadata"):
             if depth >= 2:
                 raise SourceError("flux ROLIE imbriqué trop profondément")
             yield from (self._read_rolie if fmt == "rolie" else self._read_provider)(location, doc, depth)
         else:
             raise SourceError(
-                "format non reconnu (ni CVE JSON 5, ni CSAF 2.0, ni flux ROLIE, ni catalogue KEV, ni EPSS, ni RSS/Atom)"
+                "format non reconnu (ni CVE JSON 5, ni CSAF 2.0, ni flux ROLIE, ni catalogue KEV, ni avis CERT-FR, "
+                "ni EPSS, ni RSS/Atom)"
             )
 
     # ROLIE --------------------------------------------------------------------------------------------------
@@ -435,6 +445,16 @@ def read_csaf(location: str, doc: Any) -> Record | Invalid:
         return Invalid(location, "document CSAF : document.tracking.id de plus de 100 caractères", "csaf")
     canonical = canonical_json(doc)
     return Record("csaf", location, tracking_id, doc, None, content_hash(doc, canonical), canonical, normalize_csaf)
+
+
+def read_certfr(location: str, doc: Any) -> Record | Invalid:
+    """A CERT-FR advisory, hashed; read in full (``certfr.parse_certfr``) later, only if it is new or changed."""
+    try:
+        reference = certfr_reference(doc)
+    except ValueError as exc:
+        return Invalid(location, str(exc), "certfr")
+    canonical = canonical_json(doc)
+    return Record("certfr", location, reference, doc, None, content_hash(doc, canonical), canonical)
 
 
 def csaf_conformance(document: dict) -> list[dict]:

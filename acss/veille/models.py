@@ -58,8 +58,14 @@ class Vulnerability(models.Model):
         return self.cve_id
 
 
+class DocumentFormat(models.TextChoices):
+    CSAF = "csaf", _("CSAF 2.0")
+    CERTFR = "certfr", _("CERT-FR")
+
+
 class Advisory(models.Model):
-    """A CSAF 2.0 advisory (CISA ICSMA/ICSA, vendors…), kept even when not conformant, with its warnings."""
+    """A CSAF 2.0 advisory (CISA ICSMA/ICSA, vendors…), kept even when not conformant, with its warnings; or an
+    advisory of the national CERT (CERT-FR, its own JSON: ``certfr.py``), with its risks, revisions and content."""
 
     tracking_id = models.CharField(_("identifiant"), max_length=100, unique=True)
     title = models.CharField(_("titre"), max_length=500)
@@ -78,6 +84,22 @@ class Advisory(models.Model):
     references = models.JSONField(default=list, blank=True)
     conformance_warnings = models.JSONField(default=list, blank=True)
     source = models.CharField(_("source"), max_length=500, blank=True)
+    document_format = models.CharField(
+        _("format"), max_length=10, choices=DocumentFormat.choices, default=DocumentFormat.CSAF, db_index=True
+    )
+    # CERT-FR: what its JSON says beyond the common fields (empty for CSAF).
+    risks = models.JSONField(_("risques"), default=list, blank=True)
+    scada = models.BooleanField(_("systèmes industriels (SCADA)"), default=False)
+    content = models.TextField(_("contenu (Markdown)"), blank=True)
+    affected_content = models.TextField(_("précisions sur les systèmes affectés (Markdown ou HTML)"), blank=True)
+    revisions = models.JSONField(_("révisions"), default=list, blank=True, help_text=_("[{date, description}]"))
+    vendor_advisories = models.JSONField(_("bulletins des éditeurs"), default=list, blank=True)
+    previous_versions = models.JSONField(
+        _("versions précédentes"),
+        default=list,
+        blank=True,
+        help_text=_("Ce que l'import a remplacé : [{content_hash, revisions, title, summary, cves, replaced_at}]."),
+    )
     content_hash = models.CharField(max_length=64, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     imported_at = models.DateTimeField(auto_now_add=True)

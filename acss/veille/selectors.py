@@ -187,7 +187,11 @@ def advisory_cves(advisory: Advisory) -> list[tuple[str, bool]]:
 
 def advisories_covering(vulnerability: Vulnerability) -> list[Advisory]:
     """The advisories that name this CVE (one query; the JSON text holds the identifier in quotes)."""
-    return list(Advisory.objects.filter(cves__icontains=f'"{vulnerability.cve_id}"').only("id", "tracking_id", "title"))
+    return list(
+        Advisory.objects.filter(cves__icontains=f'"{vulnerability.cve_id}"').only(
+            "id", "tracking_id", "title", "document_format"
+        )
+    )
 
 
 def watchlist_vendors() -> list[WatchedVendor]:

@@ -20,6 +20,12 @@
   ``basic`` preset: schema and mandatory tests, as ``csaf validate --spec-version v20 --no-network``); a
   non-conformant one is stored all the same, its failures in ``conformance_warnings``. Unchanged advisories are
   not validated again.
+- **CERT-FR.** A CERT-FR advisory (``certfr.py``) is idempotent on its reference and content hash like a CSAF one.
+  A new or changed one is stored as an ``Advisory`` (``document_format="certfr"``), as a ``NewsItem`` (guid: its
+  page on the CERT-FR site, the guid of its item in the CERT-FR RSS feeds, whose shorter text never overwrites
+  it), and each CVE it cites without a row here gets a record-less ``Vulnerability`` (as KEV does; the CVE record
+  fills it later). A changed advisory (a new revision) keeps what it replaced in ``previous_versions`` and writes
+  an audit event, in the batch's transaction.
 - **Matching hook.** After each batch is committed, ``acss.veille.matching.match_records(vulnerability_ids=…,
   advisory_ids=…)`` is called, when that module provides it, with the rows whose *record* was created or changed
   (CVE records, advisories, record-less KEV rows), plus rows whose KEV or EPSS enrichment changed when they
@@ -45,6 +51,9 @@ from typing import Any
 from django.db import DatabaseError, connections, models, router, transaction
 from django.utils import timezone
 
+from acss.core.audit import audit_record, object_type_of
+
+from . import certfr
 from .importers import (
     Discovery,
     Event,
@@ -53,11 +62,12 @@ from .importers import (
     Known,
     Reader,
     Record,
+    content_hash,
     csaf_conformance,
     discover,
     is_url,
 )
-from .models import Advisory, ImportRun, Match, NewsItem, Vulnerability
+from .models import Advisory, DocumentFormat, ImportRun, Match, NewsItem, Vulnerability
 
 logger = logging.getLogger("acss.veille")
 
@@ -107,6 +117,18 @@ ADVISORY_FIELDS = [
     "raw",
 ]
 NEWS_FIELDS = ["feed", "title", "link", "summary", "published", "content_hash"]
+CERTFR_FIELDS = [
+    *ADVISORY_FIELDS,
+    "document_format",
+    "risks",
+    "scada",
+    "content",
+    "affected_content",
+    "revisions",
+    "vendor_advisories",
+    "previous_versions",
+]
+STUB_QUERY_SIZE = 900  # identifiers per ``IN (…)`` when looking up the CVEs an advisory cites
 
 
 @dataclass
@@ -120,6 +142,8 @@ class ImportReport:
     files_read: int = 0
     files_ignored: int = 0  # files of a folder that hold no data (README, LICENSE…)
     nonconformant: int = 0  # advisories written with conformance warnings
+    with_warnings: int = 0  # CERT-FR advisories written with fields left out (their warnings are kept)
+    stubs: int = 0  # record-less vulnerabilities created for the CVEs a CERT-FR advisory cites
     vulnerability_ids: list[int] = field(default_factory=list)  # written (created or changed)
     advisory_ids: list[int] = field(default_factory=list)
     news_ids: list[int] = field(default_factory=list)
@@ -161,6 +185,8 @@ class ImportReport:
             "by_kind": {kind: dict(counter) for kind, counter in self.counts.items()},
             "files_read": self.files_read,
             "nonconformant": self.nonconformant,
+            "with_warnings": self.with_warnings,
+            "stubs": self.stubs,
             "matching": self.matching,
             "matching_error": self.matching_error,
             "elapsed": round(self.elapsed, 3),
@@ -220,6 +246,23 @@ def _advisory_values(record: Record, warnings: list[dict]) -> dict[str, Any]:
     }
 
 
+def _certfr_values(record: Record, advisory: certfr.CertfrAdvisory) -> dict[str, Any]:
+    item = advisory.item
+    values = _advisory_values(record, [{"rule": "certfr", "title": w, "messages": []} for w in advisory.warnings])
+    values.update(
+        affected=advisory.affected,  # with each system's SCADA flag
+        document_format=DocumentFormat.CERTFR,
+        risks=advisory.risks,
+        scada=advisory.scada,
+        content=advisory.content,
+        affected_content=advisory.affected_content,
+        revisions=advisory.revisions,
+        vendor_advisories=advisory.vendor_advisories,
+        description=item.description,
+    )
+    return values
+
+
 # A row to write: (its record, the primary key of the stored row or None, the values of its fields, whether the
 # matcher must see it). A written row: (its record, its primary key, "imported" or "updated", the same flag).
 Row = tuple[Record, int | None, dict[str, Any], bool]
@@ -251,17 +294,24 @@ def _insert(model: type[models.Model], key_field: str, rows: list[Row], now) -> 
             return None
         return lambda value: f.get_db_prep_save(value, connection)
 
-    plan = [(f.name, f.get_default(), preparer(f)) for f in fields]
+    plan = []
+    for f in fields:
+        default, prepare = f.get_default(), preparer(f)
+        # A field the row does not give takes its default, prepared once (record-less rows give one field).
+        plan.append((f.name, default, prepare, default if prepare is None else prepare(default)))
     params = []
     for record, _pk, values, _rematch in rows:
         values = {key_field: record.key, **values}
         row = []
-        for name, default, prepare in plan:
+        for name, default, prepare, prepared_default in plan:
             if name == "raw" and record.canonical:
                 row.append(record.canonical)
                 continue
             value = values.get(name, default)
-            row.append(value if prepare is None else prepare(value))
+            if value is default:
+                row.append(prepared_default)
+            else:
+                row.append(value if prepare is None else prepare(value))
         params.append(row)
     quote = connection.ops.quote_name
     placeholders = ", ".join(json_placeholder if isinstance(f, models.JSONField) else "%s" for f in fields)
@@ -373,6 +423,7 @@ class _Importer:
             "kev": self._store_kev,
             "epss": self._store_epss,
             "news": self._store_news,
+            "certfr": self._store_certfr,
         }[kind]
         written = store(records)
         counts = self.report.counts[kind]
@@ -380,7 +431,7 @@ class _Importer:
             counts[outcome] += 1
         ids = [pk for _r, pk, _o, _m in written]
         to_match = [pk for _r, pk, _o, rematch in written if rematch]
-        if kind == "csaf":
+        if kind in ("csaf", "certfr"):
             self.report.advisory_ids += ids
             self._advisories_by_cve = None  # their matches may have changed
             self._call_matcher(vulnerability_ids=[], advisory_ids=to_match)
@@ -424,7 +475,8 @@ class _Importer:
         if not rows:
             return []
         now = timezone.now()
-        if any(f.name == "changed_at" for f in model._meta.fields):
+        stamped = any(f.name == "changed_at" for f in model._meta.fields)
+        if stamped:
             fields = [*fields, "changed_at"]  # bulk_update does not apply auto_now
         creates = [row for row in rows if row[1] is None]
         updates = [row for row in rows if row[1] is not None]
@@ -433,7 +485,8 @@ class _Importer:
                 _fast_toast(model)
                 pks = _insert(model, key_field, creates, now) if creates else {}
                 if updates:
-                    objs = [model(pk=pk, changed_at=now, **values) for _r, pk, values, _m in updates]
+                    stamp = {"changed_at": now} if stamped else {}  # a news item has no changed_at
+                    objs = [model(pk=pk, **stamp, **values) for _r, pk, values, _m in updates]
                     model.objects.bulk_update(objs, fields, batch_size=100)
         except DatabaseError as exc:
             logger.warning("veille : lot refusé par la base (%s), écriture ligne à ligne", exc)
@@ -567,15 +620,114 @@ class _Importer:
         return self._write(Vulnerability, "cve_id", rows, EPSS_FIELDS)
 
     def _store_news(self, records: list[Record]) -> list[Written]:
-        stored = self._stored(NewsItem, "guid", records, "content_hash")
+        stored = self._stored(NewsItem, "guid", records, "content_hash", "feed")
         rows: list[Row] = []
         for record in records:
-            pk, digest = stored.get(record.key, (None, None))
+            pk, digest, feed = stored.get(record.key, (None, None, None))
             if digest == record.content_hash:
+                self._unchanged("news")
+            elif feed == certfr.NEWS_FEED and record.payload.get("feed") != certfr.NEWS_FEED:
+                # A CERT-FR advisory imported from its JSON: its RSS item (a shorter text) does not replace it.
                 self._unchanged("news")
             else:
                 rows.append((record, pk, {**record.payload, "content_hash": record.content_hash}, False))
         return self._write(NewsItem, "guid", rows, NEWS_FIELDS)
+
+    def _store_certfr(self, records: list[Record]) -> list[Written]:
+        stored = self._stored(
+            Advisory, "tracking_id", records, "content_hash", "title", "description", "cves", "revisions"
+        )
+        previous = {}
+        rows: list[Row] = []
+        parsed: dict[str, certfr.CertfrAdvisory] = {}
+        now = timezone.now()
+        for record in records:
+            pk, digest, *old = stored.get(record.key, (None, None, None, None, None, None))
+            if digest == record.content_hash:
+                self._unchanged("certfr")
+                continue
+            try:
+                advisory = certfr.parse_certfr(record.payload)
+            except ValueError as exc:
+                self.invalid("certfr", record.source, str(exc))
+                continue
+            except (TypeError, AttributeError, KeyError) as exc:
+                self.invalid("certfr", record.source, f"avis CERT-FR : structure inattendue ({exc})")
+                continue
+            record.item = advisory.item
+            parsed[record.key] = advisory
+            values = _certfr_values(record, advisory)
+            if pk is not None:
+                title, summary, cves, revisions = old
+                previous[pk] = {
+                    "content_hash": digest,
+                    "title": title,
+                    "summary": summary,
+                    "cves": cves,
+                    "revisions": revisions,
+                    "replaced_at": now.isoformat(),
+                }
+            rows.append((record, pk, values, True))
+        if not rows:
+            return []
+        if previous:
+            history = dict(Advisory.objects.filter(pk__in=list(previous)).values_list("pk", "previous_versions"))
+            for _record, pk, values, _m in rows:
+                if pk in previous:
+                    values["previous_versions"] = [*(history.get(pk) or []), previous[pk]]
+        with transaction.atomic():
+            written = self._write(Advisory, "tracking_id", rows, CERTFR_FIELDS)
+            self._certfr_news([parsed[r.key] for r, _pk, _o, _m in written], now)
+            self._certfr_stubs({cve for r, _pk, _o, _m in written for cve in parsed[r.key].item.cves})
+            object_type = object_type_of(Advisory)
+            for record, pk, outcome, _m in written:
+                if outcome == "updated":
+                    audit_record(
+                        action="veille.certfr_revised",
+                        object_type=object_type,
+                        object_id=pk,
+                        data={
+                            "reference": record.key,
+                            "revisions": len(parsed[record.key].revisions),
+                            "previous_hash": previous.get(pk, {}).get("content_hash", ""),
+                            "content_hash": record.content_hash,
+                        },
+                    )
+        self.report.with_warnings += sum(1 for r, _pk, _o, _m in written if parsed[r.key].warnings)
+        return written
+
+    def _certfr_news(self, advisories: list[certfr.CertfrAdvisory], now) -> None:
+        """The news item of each written CERT-FR advisory (not counted: the advisory is)."""
+        news = []
+        for advisory in advisories:
+            values = certfr.news_values(advisory)
+            news.append(Record("news", advisory.url, advisory.url, values, content_hash=content_hash(values)))
+        stored = self._stored(NewsItem, "guid", news, "content_hash")
+        rows: list[Row] = [
+            (record, stored.get(record.key, (None,))[0], {**record.payload, "content_hash": record.content_hash}, False)
+            for record in news
+            if stored.get(record.key, (None, None))[1] != record.content_hash
+        ]
+        self.report.news_ids += [pk for _r, pk, _o, _m in self._write(NewsItem, "guid", rows, NEWS_FIELDS)]
+
+    def _certfr_stubs(self, cve_ids: set[str]) -> None:
+        """A record-less vulnerability for each cited CVE the base does not hold (its record may come later)."""
+        wanted = sorted(cve_ids)
+        known: set[str] = set()
+        for start in range(0, len(wanted), STUB_QUERY_SIZE):
+            chunk = wanted[start : start + STUB_QUERY_SIZE]
+            known |= set(Vulnerability.objects.filter(cve_id__in=chunk).values_list("cve_id", flat=True))
+        missing = [cve for cve in wanted if cve not in known]
+        if not missing:
+            return
+        rows: list[Row] = [(Record("cve", "", cve, None), None, {"has_record": False}, False) for cve in missing]
+        try:
+            with transaction.atomic():  # executemany (``_insert``): a tenth of bulk_create's time here
+                _insert(Vulnerability, "cve_id", rows, timezone.now())
+        except DatabaseError:  # another import created some of them meanwhile
+            stubs = [Vulnerability(cve_id=cve, has_record=False) for cve in missing]
+            Vulnerability.objects.bulk_create(stubs, batch_size=500, ignore_conflicts=True)
+        self.report.stubs += len(missing)
 
 
 def veille_import(

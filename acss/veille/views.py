@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from acss.accounts.selectors import actor_for
 
 from .forms import MatchFilterForm
-from .models import Vulnerability
+from .models import DocumentFormat, Vulnerability
 from .selectors import (
     KIND_ADVISORY,
     KIND_CVE,
@@ -82,6 +82,8 @@ def record_detail(request: HttpRequest, kind: str, identifier: str) -> HttpRespo
         raise Http404("kind")
     record = record_get(kind=kind, identifier=identifier)
     is_cve = isinstance(record, Vulnerability)
+    if not is_cve and record.document_format == DocumentFormat.CERTFR:
+        return redirect("veille:certfr_detail", reference=record.tracking_id)
     matches = record_matches(record)
     return render(
         request,

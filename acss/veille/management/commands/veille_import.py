@@ -1,7 +1,7 @@
-"""Import the watch: ``manage.py veille_import PATH… [--format auto|cve5|csaf|kev|epss|feed] [--no-progress]``.
+"""Import the watch: ``manage.py veille_import PATH… [--format auto|cve5|csaf|kev|epss|feed|certfr] [--no-progress]``.
 
 PATH is a file, a folder (walked recursively: a cvelistV5 checkout, a CSAF mirror…) or an http(s) URL (a KEV
-or EPSS file, a provider's ROLIE feed, an RSS/Atom feed). The format is recognised from the content. A progress
+or EPSS file, a provider's ROLIE feed, an RSS/Atom feed, a folder of CERT-FR advisories). The format is recognised from the content. A progress
 bar (on a terminal only) and a closing summary: imported, updated, unchanged, invalid (each with its file and
 reason), ignored; the run is recorded as an ``ImportRun``. See ``acss/veille/services.py``.
 """
@@ -40,7 +40,7 @@ def _progress_bar():
 class Command(BaseCommand):
     help = (
         "Importe la veille : notices CVE JSON 5, avis CSAF 2.0 (fichiers, dossiers, flux ROLIE), catalogue KEV, "
-        "scores EPSS, flux RSS/Atom. Format reconnu d'après le contenu ; idempotent."
+        "scores EPSS, avis du CERT-FR (JSON), flux RSS/Atom. Format reconnu d'après le contenu ; idempotent."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -94,7 +94,13 @@ def summary(report: ImportReport) -> list[str]:
         extra = ""
         if kind == "csaf" and report.nonconformant:
             extra = f" — dont {_n(report.nonconformant)} écrit(s) avec des avertissements de conformité"
+        if kind == "certfr" and report.with_warnings:
+            extra = f" — dont {_n(report.with_warnings)} écrit(s) avec des champs écartés (avertissements conservés)"
         lines.append(f"  {label:<11} {', '.join(parts)}{extra}")
+    if report.stubs:
+        lines.append(
+            f"  {_n(report.stubs)} vulnérabilité(s) citée(s) par le CERT-FR créée(s) sans notice CVE (à compléter)."
+        )
     if report.files_ignored:
         lines.append(f"  {_n(report.files_ignored)} fichier(s) sans données ignoré(s) dans les dossiers (README…).")
     if report.matching == "called":
