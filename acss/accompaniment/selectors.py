@@ -11,7 +11,7 @@ from acss.accounts.models import MembershipStatus, User
 from acss.incidents.selectors.declarations import declaration_get_visible, declaration_list_visible
 
 from . import access
-from .models import OPEN_ACTION_STATES, Accompaniment, PlanAction, PlanTemplate
+from .models import OPEN_ACTION_STATES, Accompaniment, ExpertMission, PlanAction, PlanTemplate
 
 
 def accompaniment_for(*, declaration) -> Accompaniment | None:
@@ -85,3 +85,25 @@ def open_plan_actions_of_structures(*, user) -> QuerySet[PlanAction]:
     return _open_actions(user=user).filter(
         accompaniment__declaration__structure_id__in=access.acts_for_structures(user)
     )
+
+
+def declaration_get_for_missions(*, user, reference: str):
+    """The declaration ``reference`` whose expert missions the person reads: 404 for whoever does not read the
+    declaration, and for an ARS or an authority other than the FSSI (they do not see missions)."""
+    declaration = declaration_get_visible(user=user, reference=reference)
+    if not access.reads_missions(actor_or_user=user, declaration=declaration):
+        raise Http404("missions not readable")
+    return declaration
+
+
+def expert_missions(*, declaration) -> QuerySet[ExpertMission]:
+    return declaration.expert_missions.select_related("requested_by", "opened_by", "finished_by", "refused_by")
+
+
+def expert_mission_get_visible(*, user, reference: str, pk: int) -> tuple:
+    """The declaration ``reference`` and its expert mission ``pk``: 404 unless the person reads its missions."""
+    declaration = declaration_get_for_missions(user=user, reference=reference)
+    mission = expert_missions(declaration=declaration).filter(pk=pk).first()
+    if mission is None:
+        raise Http404("expert mission not found")
+    return declaration, mission
