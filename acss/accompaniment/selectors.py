@@ -107,3 +107,18 @@ def expert_mission_get_visible(*, user, reference: str, pk: int) -> tuple:
     if mission is None:
         raise Http404("expert mission not found")
     return declaration, mission
+
+
+def overdue_actions_by_declaration(*, today) -> list[tuple]:
+    """Every open plan's open actions past their due date (``today``, local), grouped by declaration: the daily
+    reminder's list, for every structure (not one person's reads)."""
+    actions = (
+        PlanAction.objects.filter(state__in=OPEN_ACTION_STATES, accompaniment__closed_at__isnull=True, due_on__lt=today)
+        .select_related("accompaniment__declaration__structure__departement", "owner")
+        .order_by("accompaniment__declaration_id", "due_on", "position", "id")
+    )
+    grouped: dict[int, tuple] = {}
+    for action in actions:
+        declaration = action.accompaniment.declaration
+        grouped.setdefault(declaration.pk, (declaration, []))[1].append(action)
+    return list(grouped.values())

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -33,6 +33,7 @@ from .models import (
     ExpertMission,
     MissionKind,
     MissionState,
+    OverdueReminder,
     PlanAction,
     PlanTemplate,
     PlanTemplateAction,
@@ -41,6 +42,7 @@ from .models import (
     evidence_path,
     report_path,
 )
+from .selectors import overdue_actions_by_declaration
 
 
 def _require(by: User, declaration: Declaration, action: str) -> None:
@@ -118,6 +120,8 @@ def accompaniment_open(
         origin=origin,
         data={"declaration": declaration.reference, "template": str(version) if version else None},
     )
+    context = {"d": declaration, "accompaniment": accompaniment, "actions": accompaniment.actions.count()}
+    _mail("opened", context, structure_recipients(declaration) | _region_ars_recipients(declaration))
     return accompaniment
 
 
@@ -368,9 +372,11 @@ def _fssi_recipients(mission: ExpertMission) -> set[str]:
 
 
 def _region_ars_recipients(declaration: Declaration) -> set[str]:
-    return _organisation_recipients(
+    """The ARS of the structure's region: its address and its agents."""
+    ars = list(
         Organisation.objects.filter(kind=OrganisationKind.ARS, region_id=declaration.structure.departement.region_id)
     )
+    return {o.email for o in ars if o.email} | _members(ars)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -529,3 +535,41 @@ def mission_refuse(
         data={"declaration": mission.declaration.reference},
     )
     return mission
+
+
+# --------------------------------------------------------------------------------------------------
+# Reminders of overdue plan actions
+# --------------------------------------------------------------------------------------------------
+
+
+def _reminder_recorded(action: PlanAction, today: date) -> bool:
+    """Record that ``action`` is reminded ``today``; False when a run (this one, another) already did."""
+    try:
+        with transaction.atomic():
+            OverdueReminder.objects.create(action=action, sent_on=today, sent_at=timezone.now())
+    except IntegrityError:
+        return False
+    return True
+
+
+def plan_actions_remind_overdue(*, today: date | None = None) -> int:
+    """Mail each structure the open actions of its open plans past their due date, each action at most once a
+    day (``OverdueReminder``, unique per action and day: a second run the same day, or a run racing this one,
+    sends nothing new). One mail per structure and day listing its actions. Returns the number of actions
+    reminded."""
+    today = today or timezone.localdate()
+    reminded = 0
+    for declaration, overdue in overdue_actions_by_declaration(today=today):
+        with transaction.atomic():
+            fresh = [action for action in overdue if _reminder_recorded(action, today)]
+            if not fresh:
+                continue
+            audit_record(
+                actor=None,
+                action="accompaniment.overdue_reminder",
+                obj=declaration.accompaniment,
+                data={"declaration": declaration.reference, "actions": [a.pk for a in fresh], "day": str(today)},
+            )
+            _mail("overdue_actions", {"d": declaration, "actions": fresh}, structure_recipients(declaration))
+        reminded += len(fresh)
+    return reminded
