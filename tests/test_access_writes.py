@@ -296,9 +296,11 @@ def observables_text_kwargs(ctx: Ctx) -> dict:
 def stix_bundle_body(ctx: Ctx) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    bundle = (
-        b'{"type": "bundle", "id": "bundle--1", "objects": [{"type": "indicator", "id": "indicator--1",'
-        b' "spec_version": "2.1", "pattern_type": "stix", "pattern": "[domain-name:value = \'evil.example.com\']"}]}'
+    bundle = (  # valid STIX 2.1 for stix2: an identifier « type--UUID », the indicator's timestamps
+        b'{"type": "bundle", "id": "bundle--1", "objects": [{"type": "indicator",'
+        b' "id": "indicator--00000000-0000-4000-8000-000000000001", "spec_version": "2.1",'
+        b' "created": "2026-11-20T03:00:00Z", "modified": "2026-11-20T03:00:00Z", "valid_from": "2026-11-20T03:00:00Z",'
+        b' "pattern_type": "stix", "pattern": "[domain-name:value = \'evil.example.com\']"}]}'
     )
     return {"file": SimpleUploadedFile("lot.json", bundle, content_type="application/json")}
 
