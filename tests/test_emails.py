@@ -184,6 +184,13 @@ def test_every_kind_of_mail_has_the_greeting_and_the_signature(
             report=SimpleUploadedFile("rapport.txt", b"Rapport de mission.\n"),
             summary="Accès initial par le VPN.",
         )
+        accompaniment.mission_refuse(
+            by=analyst,
+            mission=accompaniment.mission_request(
+                by=world.personas["fssi"], declaration=world.decl_a, kind="analysis", reason="Analyse des journaux."
+            ),
+            reason="Le prestataire de la structure fait déjà cette analyse.",
+        )
     opened.actions.update(due_on=timezone.localdate() - timedelta(days=1))
     with capture(execute=True):
         remind_overdue_plan_actions.enqueue()

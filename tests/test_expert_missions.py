@@ -199,7 +199,7 @@ def test_a_bad_request_form_keeps_what_was_typed_and_says_why_in_french(world):
     assert "Choisissez la nature de la mission." in body and "Motif tapé par le FSSI" in body
 
 
-def test_the_end_may_not_precede_the_start_and_the_states_follow_each_other(world):
+def test_the_end_may_not_precede_the_start_and_the_states_follow_each_other(world, django_capture_on_commit_callbacks):
     mission = requested(world)
     ref = world.decl_a.reference
     p = f"o{mission.pk}"
@@ -214,7 +214,12 @@ def test_the_end_may_not_precede_the_start_and_the_states_follow_each_other(worl
         services.mission_finish(
             by=world.personas["analyst"], mission=mission, report=SimpleUploadedFile("r.pdf", REPORT)
         )
-    services.mission_refuse(by=world.personas["analyst"], mission=mission, reason="Hors du champ des experts.")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mission_refuse(by=world.personas["analyst"], mission=mission, reason="Hors du champ des experts.")
+    (refused_mail,) = mail.outbox
+    assert "officier@fssi.test" in refused_mail.to and "declarant@a.test" not in refused_mail.to
+    assert "Hors du champ des experts." in refused_mail.body
     mission.refresh_from_db()
     assert mission.state == MissionState.REFUSED
     with pytest.raises(Refusal, match="Seule une mission demandée peut être ouverte."):

@@ -516,7 +516,7 @@ def mission_finish(
 def mission_refuse(
     *, by: User, mission: ExpertMission, reason: str, origin: AuditOrigin | None = None
 ) -> ExpertMission:
-    """The cell refuses a requested mission, with its reason (the FSSI reads it on the page)."""
+    """The cell refuses a requested mission, with its reason; the FSSI is told (the structure was not)."""
     _require(by, mission.declaration, access.MISSION_REFUSE)
     if not reason.strip():
         raise Refusal(_("Indiquez le motif du refus."), field="reason")
@@ -534,6 +534,7 @@ def mission_refuse(
         origin=origin,
         data={"declaration": mission.declaration.reference},
     )
+    _mail("mission_refused", {"d": mission.declaration, "mission": mission}, _fssi_recipients(mission))
     return mission
 
 
