@@ -334,6 +334,12 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "MessageKindEnum": "acss.incidents.models.MessageKind",
     "YesNoUnknownEnum": "acss.incidents.forms.filings.YES_NO_UNKNOWN",
 }
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "EntryKindEnum": "acss.accompaniment.models.EntryKind",
+        "MissionKindEnum": "acss.accompaniment.models.MissionKind",
+    }
+)
 # The watch's sources, imported daily by acss.veille.tasks.veille_import_sources: paths or http(s) URLs, comma-separated.
 ACSS_VEILLE_SOURCES = [s.strip() for s in os.getenv("ACSS_VEILLE_SOURCES", "").split(",") if s.strip()]
 DSFR_USE_INTEGRITY_CHECKSUMS = (

@@ -203,6 +203,45 @@ def accompaniment_evidence_kwargs(world) -> dict:
     return {"reference": world.decl_a.reference, "pk": action.pk}
 
 
+# Who reads the expert missions of declaration A: its structure, the cell, the FSSI (not the ARS nor the DGS).
+READS_MISSIONS_A = ["declarant_a", "manager_a", "group_officer", "analyst", "fssi"]
+
+
+def expert_mission_of_a(world, state: str = "requested"):
+    """An expert mission on hospital A's declaration, requested by the FSSI, then opened, then finished."""
+    from datetime import date
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from acss.accompaniment import services
+    from acss.accompaniment.models import ExpertMission
+
+    mission = ExpertMission.objects.filter(declaration=world.decl_a, state=state).first()
+    if mission is not None:
+        return mission
+    mission = services.mission_request(
+        by=world.personas["fssi"], declaration=world.decl_a, kind="analysis", reason="Analyse approfondie."
+    )
+    if state in ("opened", "finished"):
+        mission = services.mission_open(
+            by=world.personas["analyst"],
+            mission=mission,
+            team="CERT Santé",
+            starts_on=date(2026, 12, 2),
+            ends_on=date(2026, 12, 3),
+            scope="PACS",
+        )
+    if state == "finished":
+        mission = services.mission_finish(
+            by=world.personas["analyst"], mission=mission, report=SimpleUploadedFile("rapport.txt", b"Rapport.\n")
+        )
+    return mission
+
+
+def expert_mission_kwargs(world, state: str = "requested") -> dict:
+    return {"reference": world.decl_a.reference, "pk": expert_mission_of_a(world, state).pk}
+
+
 @dataclass
 class Rule:
     expect: dict[str, int]
@@ -379,6 +418,15 @@ RULES: dict[str, Rule] = {
     "accompaniment:api_detail": Rule(
         api(SEES_DECL_A), lambda w: {"reference": accompaniment_of_a(w).declaration.reference}, api=True
     ),
+    # --- expert missions: the structure, the cell and the FSSI read them; not the ARS nor the DGS ---
+    "accompaniment:missions": Rule(only(READS_MISSIONS_A), lambda w: {"reference": w.decl_a.reference}),
+    "accompaniment:mission_request": Rule(login_then(405), lambda w: {"reference": w.decl_a.reference}),
+    "accompaniment:mission_open": Rule(login_then(405), expert_mission_kwargs),
+    "accompaniment:mission_refuse": Rule(login_then(405), expert_mission_kwargs),
+    "accompaniment:mission_finish": Rule(login_then(405), expert_mission_kwargs),
+    "accompaniment:mission_report": Rule(only(READS_MISSIONS_A), lambda w: expert_mission_kwargs(w, "finished")),
+    "accompaniment:api_actions": Rule(api([], refused=405), lambda w: {"reference": w.decl_a.reference}, api=True),
+    "accompaniment:api_missions": Rule(api(READS_MISSIONS_A), lambda w: {"reference": w.decl_a.reference}, api=True),
     # --- observables on cases: read by whoever reads the declaration; extraction by the cell and the structure ---
     "incidents:filings": Rule(only(READS_FILINGS_A), lambda w: {"reference": w.decl_a.reference}),
     "incidents:filing": Rule(only(READS_FILINGS_A), filing_kwargs),

@@ -27,6 +27,7 @@ import pytest
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.tokens import default_token_generator
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import resolve, reverse
@@ -58,6 +59,7 @@ from .test_access_matrix import (
     WRITES_INVENTORY_A,
     accompaniment_action_kwargs,
     accompaniment_of_a,
+    expert_mission_kwargs,
     filing_kwargs,
     inventory_item_kwargs,
     iter_route_names,
@@ -295,9 +297,11 @@ def observables_text_kwargs(ctx: Ctx) -> dict:
 def stix_bundle_body(ctx: Ctx) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    bundle = (
-        b'{"type": "bundle", "id": "bundle--1", "objects": [{"type": "indicator", "id": "indicator--1",'
-        b' "spec_version": "2.1", "pattern_type": "stix", "pattern": "[domain-name:value = \'evil.example.com\']"}]}'
+    bundle = (  # valid STIX 2.1 for stix2: an identifier « type--UUID », the indicator's timestamps
+        b'{"type": "bundle", "id": "bundle--1", "objects": [{"type": "indicator",'
+        b' "id": "indicator--00000000-0000-4000-8000-000000000001", "spec_version": "2.1",'
+        b' "created": "2026-11-20T03:00:00Z", "modified": "2026-11-20T03:00:00Z", "valid_from": "2026-11-20T03:00:00Z",'
+        b' "pattern_type": "stix", "pattern": "[domain-name:value = \'evil.example.com\']"}]}'
     )
     return {"file": SimpleUploadedFile("lot.json", bundle, content_type="application/json")}
 
@@ -563,6 +567,125 @@ def filing_writes() -> dict[str, Write]:
             api=True,
             says_why=True,
         ),
+    }
+
+
+# --- expert missions: the FSSI requests; the cell opens, refuses, finishes; the ARS and the DGS see none (404) ---
+
+
+def mission_writes() -> dict[str, Write]:
+    readers = ["fssi", "analyst", *STRUCTURE_A]
+
+    def rule(route: str, allowed: list[str], kwargs, body, *, api_: bool = False) -> Write:
+        refused = [p for p in readers if p not in allowed]
+        if api_:
+            expect = api(allowed, ok=200, **these(refused, 403))
+            return Write(route, expect, allowed, kwargs, body, api=True, says_why=True)
+        return Write(route, page(allowed, **these(refused, 403)), allowed, kwargs, body, says_why=True)
+
+    def mission(state: str):
+        return lambda ctx: expert_mission_kwargs(ctx.world, state)
+
+    def pk(ctx: Ctx, state: str) -> int:
+        return expert_mission_kwargs(ctx.world, state)["pk"]
+
+    def opening(ctx: Ctx, prefix: str = "") -> dict:
+        p = f"o{pk(ctx, 'requested')}-" if prefix == "page" else ""
+        return {
+            f"{p}team": "CERT Santé",
+            f"{p}starts_on": "2026-12-02",
+            f"{p}ends_on": "2026-12-04",
+            f"{p}scope": "PACS",
+        }
+
+    return {
+        "accompaniment:mission_request": rule(
+            "accompaniment:mission_request",
+            ["fssi"],
+            ref_a,
+            lambda ctx: {"kind": "on_site", "reason": "Intervention sur site."},
+        ),
+        "accompaniment:mission_open": rule(
+            "accompaniment:mission_open", ["analyst"], mission("requested"), lambda ctx: opening(ctx, "page")
+        ),
+        "accompaniment:mission_refuse": rule(
+            "accompaniment:mission_refuse",
+            ["analyst"],
+            mission("requested"),
+            lambda ctx: {f"r{pk(ctx, 'requested')}-reason": "Hors du champ."},
+        ),
+        "accompaniment:mission_finish": rule(
+            "accompaniment:mission_finish",
+            ["analyst"],
+            mission("opened"),
+            lambda ctx: {f"f{pk(ctx, 'opened')}-report": SimpleUploadedFile("rapport.txt", b"Rapport de mission.\n")},
+        ),
+        "accompaniment:api_actions mission_request": rule(
+            "accompaniment:api_actions",
+            ["fssi"],
+            ref_a,
+            lambda ctx: {"action": "mission_request", "kind": "analysis", "reason": "Analyse."},
+            api_=True,
+        ),
+        "accompaniment:api_actions mission_open": rule(
+            "accompaniment:api_actions",
+            ["analyst"],
+            ref_a,
+            lambda ctx: {"action": "mission_open", "mission": pk(ctx, "requested"), **opening(ctx)},
+            api_=True,
+        ),
+    }
+
+
+def accompaniment_api_writes() -> dict[str, Write]:
+    """The accompaniment's table of actions through the API: the pages' rules (test above), as JSON."""
+
+    def rule(allowed: list[str], kwargs, body) -> Write:
+        refused = [p for p in SEES_DECL_A if p not in allowed]
+        return Write(
+            "accompaniment:api_actions",
+            api(allowed, ok=200, **these(refused, 403)),
+            allowed,
+            kwargs,
+            body,
+            api=True,
+            says_why=True,
+        )
+
+    def opening(ctx: Ctx) -> dict:
+        in_state(CaseState.QUALIFIED)(ctx)
+        return ref_a(ctx)
+
+    return {
+        "accompaniment:api_actions open": rule(
+            ["analyst"], opening, lambda ctx: {"action": "open", "template": "rancongiciel"}
+        ),
+        "accompaniment:api_actions entry recommendation": rule(
+            ["analyst", "ars_idf"],
+            in_accompaniment,
+            lambda ctx: {"action": "entry", "kind": "recommendation", "body": "Faire appel à un prestataire."},
+        ),
+        "accompaniment:api_actions plan_add": rule(
+            ["analyst", *STRUCTURE_A],
+            in_accompaniment,
+            lambda ctx: {"action": "plan_add", "title": "Changer la clé du Wi-Fi invités"},
+        ),
+        "accompaniment:api_actions plan_progress": rule(
+            ["analyst", *STRUCTURE_A],
+            in_accompaniment,
+            lambda ctx: {
+                "action": "plan_progress",
+                "plan_action": first_plan_action(ctx),
+                "state": "done",
+                "evidence_note": "Fait.",
+            },
+        ),
+        "accompaniment:api_actions plan_edit": rule(
+            ["analyst"],
+            in_accompaniment,
+            lambda ctx: {"action": "plan_edit", "plan_action": first_plan_action(ctx), "title": "Isoler les postes"},
+        ),
+        "accompaniment:api_actions close": rule(["analyst"], in_accompaniment, lambda ctx: {"action": "close"}),
     }
 
 
@@ -930,6 +1053,8 @@ WRITES: dict[str, Write] = {
     ),
     **accompaniment_writes(),
     **filing_writes(),
+    **accompaniment_api_writes(),
+    **mission_writes(),
     # --- observables on cases: the cell and the structure add; the others who read the declaration get a 403 ---
     "observables:add": Write(
         "observables:add",

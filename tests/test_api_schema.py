@@ -166,6 +166,7 @@ WRITERS = {  # path prefix: a persona allowed to write there (the longest prefix
     "/api/v1/declarations/": "declarant_a",
     "/api/v1/alertes/": "declarant_a",
     "/api/v1/dossiers/": "analyst",
+    "/api/v1/accompagnements/": "analyst",
 }
 
 

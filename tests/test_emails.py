@@ -11,6 +11,7 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.test.signals import template_rendered
 from django.urls import reverse
@@ -155,6 +156,44 @@ def test_every_kind_of_mail_has_the_greeting_and_the_signature(
     with capture(execute=True):
         remind_unanswered_questions.enqueue()
         remind_overdue_qualifications.enqueue()
+    # Accompaniment: opened (the structure, the region's ARS); an expert mission requested, opened, finished; a
+    # plan action overdue, reminded.
+    from acss.accompaniment import services as accompaniment
+    from acss.accompaniment.models import PlanTemplate
+    from acss.accompaniment.tasks import remind_overdue_plan_actions
+
+    Case.objects.filter(declaration=world.decl_a).update(state="qualified")
+    with capture(execute=True):
+        opened = accompaniment.accompaniment_open(
+            by=analyst, declaration=world.decl_a, template=PlanTemplate.objects.get(slug="rancongiciel")
+        )
+        mission = accompaniment.mission_request(
+            by=world.personas["fssi"], declaration=world.decl_a, kind="on_site", reason="Intervention sur site."
+        )
+        mission = accompaniment.mission_open(
+            by=analyst,
+            mission=mission,
+            team="Mme Durand (CERT Santé)",
+            starts_on=timezone.localdate(),
+            ends_on=timezone.localdate() + timedelta(days=2),
+            scope="Salle serveurs",
+        )
+        accompaniment.mission_finish(
+            by=analyst,
+            mission=mission,
+            report=SimpleUploadedFile("rapport.txt", b"Rapport de mission.\n"),
+            summary="Accès initial par le VPN.",
+        )
+        accompaniment.mission_refuse(
+            by=analyst,
+            mission=accompaniment.mission_request(
+                by=world.personas["fssi"], declaration=world.decl_a, kind="analysis", reason="Analyse des journaux."
+            ),
+            reason="Le prestataire de la structure fait déjà cette analyse.",
+        )
+    opened.actions.update(due_on=timezone.localdate() - timedelta(days=1))
+    with capture(execute=True):
+        remind_overdue_plan_actions.enqueue()
     # Accounts: registration (new, known address, decided), invitation, password reset.
     form = {
         "name": "Centre hospitalier de Bastia",

@@ -273,33 +273,85 @@ def test_extraction_page_offers_then_records_what_was_ticked(world):
     assert world.client("ars_idf").get(url).status_code == 403
 
 
+# stix2 validates every object: identifiers are « type--UUID », SDOs and relationships carry their timestamps
+# (created, modified; an indicator its valid_from) and a relationship its two ends.
+WHEN = {"created": "2026-11-20T03:00:00.000Z", "modified": "2026-11-20T03:00:00.000Z"}
+IDENTITY = "identity--311b2d2d-f010-4473-83ec-1edf84858f4c"
+INDICATOR_1 = "indicator--a1a1a1a1-0000-4000-8000-000000000001"
+
+
+def stix_id(kind: str, n: int) -> str:
+    return f"{kind}--00000000-0000-4000-8000-{n:012d}"
+
+
 STIX_GOOD = {
     "type": "bundle",
     "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d",
     "objects": [
-        {"type": "identity", "spec_version": "2.1", "id": "identity--1", "name": "CERT Santé"},
+        {"type": "identity", "spec_version": "2.1", "id": IDENTITY, "name": "CERT Santé", **WHEN},
         {
             "type": "indicator",
             "spec_version": "2.1",
-            "id": "indicator--a1",
+            "id": INDICATOR_1,
             "pattern_type": "stix",
             "pattern": "[ipv4-addr:value = '185.220.101.45'] OR [domain-name:value = 'Decrypt-Lockbit.com']",
+            "valid_from": "2026-11-20T03:00:00Z",
+            **WHEN,
         },
         {
             "type": "indicator",
             "spec_version": "2.1",
-            "id": "indicator--a2",
+            "id": stix_id("indicator", 2),
             "pattern_type": "stix",
             "pattern": "[file:hashes.'SHA-256' = '8D3F68B16F0710F858D8C1D2C699260E6F43161A5510ABB0E7BA567BD72C965B'"
             " AND file:name = 'svchost32.exe']",
+            "valid_from": "2026-11-20T03:00:00Z",
+            **WHEN,
         },
-        {"type": "indicator", "spec_version": "2.1", "id": "indicator--a3", "pattern_type": "sigma", "pattern": "x"},
-        {"type": "url", "spec_version": "2.1", "id": "url--1", "value": "hxxps://decrypt-lockbit[.]com/portal"},
-        {"type": "email-addr", "spec_version": "2.1", "id": "email-addr--1", "value": "negociation@protonmail.com"},
-        {"type": "ipv6-addr", "spec_version": "2.1", "id": "ipv6-addr--1", "value": "2a03:b0c0:3:d0::1a2b:1"},
-        {"type": "file", "spec_version": "2.1", "id": "file--1", "hashes": {"MD5": "9E107D9D372BB6826BD81D3542A419D6"}},
-        {"type": "vulnerability", "spec_version": "2.1", "id": "vulnerability--1", "name": "CVE-2023-4966"},
-        {"type": "relationship", "spec_version": "2.1", "id": "relationship--1", "relationship_type": "indicates"},
+        {
+            "type": "indicator",
+            "spec_version": "2.1",
+            "id": stix_id("indicator", 3),
+            "pattern_type": "sigma",
+            "pattern": "x",
+            "valid_from": "2026-11-20T03:00:00Z",
+            **WHEN,
+        },
+        {
+            "type": "url",
+            "spec_version": "2.1",
+            "id": stix_id("url", 1),
+            "value": "hxxps://decrypt-lockbit[.]com/portal",
+        },
+        {
+            "type": "email-addr",
+            "spec_version": "2.1",
+            "id": stix_id("email-addr", 1),
+            "value": "negociation@protonmail.com",
+        },
+        {"type": "ipv6-addr", "spec_version": "2.1", "id": stix_id("ipv6-addr", 1), "value": "2a03:b0c0:3:d0::1a2b:1"},
+        {
+            "type": "file",
+            "spec_version": "2.1",
+            "id": stix_id("file", 1),
+            "hashes": {"MD5": "9E107D9D372BB6826BD81D3542A419D6"},
+        },
+        {
+            "type": "vulnerability",
+            "spec_version": "2.1",
+            "id": stix_id("vulnerability", 1),
+            "name": "CVE-2023-4966",
+            **WHEN,
+        },
+        {
+            "type": "relationship",
+            "spec_version": "2.1",
+            "id": stix_id("relationship", 1),
+            "relationship_type": "indicates",
+            "source_ref": INDICATOR_1,
+            "target_ref": IDENTITY,
+            **WHEN,
+        },
     ],
 }
 
@@ -327,6 +379,15 @@ def test_stix_import_through_the_page(world):
     assert AuditEvent.objects.filter(action="observable.stix_imported").count() == 1
 
 
+INDICATOR = {
+    "type": "indicator",
+    "spec_version": "2.1",
+    "pattern_type": "stix",
+    "valid_from": "2026-11-20T03:00:00Z",
+    **WHEN,
+}
+
+
 def _with(obj: dict) -> dict:
     return {**STIX_GOOD, "objects": [*STIX_GOOD["objects"], obj]}
 
@@ -336,11 +397,26 @@ def _with(obj: dict) -> dict:
     [
         (b"{pas du json", "n'est pas un JSON valide"),
         ({"type": "report", "id": "report--1"}, "n'est pas un lot STIX 2.1"),
-        (_with({"type": "indicator", "id": "indicator--bad", "pattern": "ipv4-addr:value = 1"}), "« indicator--bad »"),
-        (_with({"type": "ipv4-addr", "id": "ipv4-addr--bad", "value": "999.1.1.1"}), "« ipv4-addr--bad » porte une"),
         (
-            _with({"type": "indicator", "id": "indicator--h", "pattern": "[file:hashes.MD5 = 'abc']"}),
-            "« indicator--h » porte une valeur invalide",
+            _with({**INDICATOR, "id": stix_id("indicator", 90), "pattern": "ipv4-addr:value = 1"}),
+            f"L'indicateur « {stix_id('indicator', 90)} » a un motif STIX illisible",
+        ),
+        (
+            _with({"type": "ipv4-addr", "id": stix_id("ipv4-addr", 91), "value": "999.1.1.1"}),
+            f"« {stix_id('ipv4-addr', 91)} » porte une",
+        ),
+        (
+            _with({**INDICATOR, "id": stix_id("indicator", 92), "pattern": "[file:hashes.MD5 = 'abc']"}),
+            f"« {stix_id('indicator', 92)} » porte une valeur invalide",
+        ),
+        # What stix2 refuses besides: an identifier that is not « type--UUID », a required property missing.
+        (
+            _with({"type": "ipv4-addr", "id": "ipv4-addr--1", "value": "1.2.3.4"}),
+            "« ipv4-addr--1 » a un identifiant invalide",
+        ),
+        (
+            _with({"type": "indicator", "id": stix_id("indicator", 93), "pattern": "[ipv4-addr:value = '1.2.3.4']"}),
+            f"« {stix_id('indicator', 93)} » n'a pas ses propriétés obligatoires",
         ),
         (_with({"type": "domain-name", "value": "a.fr"}), "n'a pas de « type » ou d'« id »"),
     ],

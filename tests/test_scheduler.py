@@ -35,6 +35,8 @@ SCHEDULED = {
     # alerts: the daily bulletin, the hourly refresh of the concerns
     "acss.alerts.tasks.bulletin_send",
     "acss.alerts.tasks.concerns_refresh",
+    # accompaniment: the daily reminder of overdue plan actions
+    "acss.accompaniment.tasks.remind_overdue_plan_actions",
 }
 
 

@@ -12,6 +12,10 @@
   of any action;
 - the authorities that read the declaration: nothing, they read.
 
+**Expert missions** (``ExpertMission``) are read by fewer: the FSSI, the cell and the structure's people
+(``reads_missions``); an ARS or another authority reading the declaration does not see them (404). The FSSI
+requests one; the cell opens it, finishes it with its report, or refuses it.
+
 ``check`` refuses with ``Forbidden`` (403, a French sentence naming who may act) what the person's place never
 allows on a declaration they read; the state (an accompaniment not open, already closed) is the services'
 answer (``Refusal``).
@@ -21,8 +25,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from acss.accounts.models import Organisation
-from acss.accounts.selectors import actor_for
+from acss.accounts.models import AuthorityCode, Organisation
+from acss.accounts.selectors import Actor, actor_for
 from acss.core.forbidden import Forbidden
 from acss.incidents import access as incident_access
 from acss.incidents.models import Declaration
@@ -35,11 +39,15 @@ ADVICE = "advice"  # an urgent measure or a recommendation
 PLAN_ADD = "plan_add"  # add an action to the plan
 PLAN_EDIT = "plan_edit"  # change an action's title, owner, due date
 PLAN_PROGRESS = "plan_progress"  # change an action's state and evidence
+MISSION_REQUEST = "mission_request"  # the FSSI asks for an expert mission
+MISSION_OPEN, MISSION_FINISH, MISSION_REFUSE = "mission_open", "mission_finish", "mission_refuse"
+MISSION_CELL = frozenset({MISSION_OPEN, MISSION_FINISH, MISSION_REFUSE})
 
 CELL = frozenset({OPEN, CLOSE, ENTRY, ADVICE, PLAN_ADD, PLAN_EDIT, PLAN_PROGRESS})
 REGION_ARS = frozenset({ENTRY, ADVICE})
 STRUCTURE = frozenset({ENTRY, PLAN_ADD, PLAN_PROGRESS})
-ACTIONS = CELL | REGION_ARS | STRUCTURE
+FSSI = frozenset({MISSION_REQUEST})
+ACTIONS = CELL | REGION_ARS | STRUCTURE | FSSI | MISSION_CELL
 
 CELL_ONLY = _("Seule la cellule ACSS peut faire cela.")
 REFUSALS = {
@@ -50,6 +58,10 @@ REFUSALS = {
     ADVICE: _("Seules la cellule et l'ARS de la région écrivent des mesures d'urgence et des recommandations."),
     PLAN_ADD: _("Seules la cellule et la structure ajoutent des actions au plan."),
     PLAN_PROGRESS: _("Seules la cellule et la structure mettent à jour l'avancement du plan."),
+    MISSION_REQUEST: _("Seul le FSSI demande une mission d'expertise."),
+    MISSION_OPEN: CELL_ONLY,
+    MISSION_FINISH: CELL_ONLY,
+    MISSION_REFUSE: CELL_ONLY,
 }
 
 
@@ -58,11 +70,13 @@ def actions_of(actor_or_user, declaration: Declaration) -> frozenset[str]:
     places = incident_access.actions_of(actor_or_user, declaration)
     allowed: set[str] = set()
     if places >= incident_access.CELL:
-        allowed |= CELL
+        allowed |= CELL | MISSION_CELL
     if places & incident_access.REGION_ARS:  # the questions: the cell and the region's ARS
         allowed |= REGION_ARS
     if incident_access.acts_for_structure(actor_or_user=actor_or_user, declaration=declaration):
         allowed |= STRUCTURE
+    if is_fssi(actor_or_user):
+        allowed |= FSSI
     return frozenset(allowed)
 
 
@@ -103,6 +117,23 @@ def writes_for(*, actor_or_user, declaration: Declaration) -> Organisation | Non
     ):
         return declaration.structure
     return organisation
+
+
+def is_fssi(actor_or_user) -> bool:
+    """A member of the FSSI of the social ministries (an authority): requests expert missions."""
+    actor = actor_or_user if isinstance(actor_or_user, Actor) else actor_for(actor_or_user)
+    if not actor.authority_ids:
+        return False
+    return Organisation.objects.filter(pk__in=actor.authority_ids, authority_code=AuthorityCode.FSSI).exists()
+
+
+def reads_missions(*, actor_or_user, declaration: Declaration) -> bool:
+    """The expert missions of a declaration one reads: the FSSI, the cell and the structure's people."""
+    return (
+        is_cell(actor_or_user)
+        or is_fssi(actor_or_user)
+        or incident_access.acts_for_structure(actor_or_user=actor_or_user, declaration=declaration)
+    )
 
 
 def is_cell(actor_or_user) -> bool:

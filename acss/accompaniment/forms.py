@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from acss.core.forms import AcssForm
 
-from .models import ActionState
+from .models import ActionState, MissionKind
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_INVALID = _("Saisissez une date au format jj/mm/aaaa.")
@@ -123,3 +123,93 @@ class TemplateRevisionForm(AcssForm):
         if not parsed:
             raise forms.ValidationError(_("Un modèle compte au moins une action."))
         return parsed
+
+
+class MissionRequestForm(AcssForm):
+    """The FSSI's request for an expert mission."""
+
+    kind = forms.ChoiceField(
+        label=_("Nature de la mission"),
+        choices=MissionKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choisissez la nature de la mission."),
+            "invalid_choice": _("Choisissez la nature de la mission."),
+        },
+    )
+    reason = forms.CharField(
+        label=_("Motif de la demande"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": _("Indiquez le motif de la demande."),
+            "max_length": _("5 000 caractères au plus."),
+        },
+    )
+
+
+class MissionOpenForm(AcssForm):
+    """The cell opens a requested mission: its team, dates and scope."""
+
+    team = forms.CharField(
+        label=_("Équipe"),
+        help_text=_("Les noms des experts, leur organisme."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": _("Indiquez l'équipe de la mission."),
+            "max_length": _("2 000 caractères au plus."),
+        },
+    )
+    starts_on = forms.DateField(
+        label=_("Début"),
+        widget=DATE,
+        error_messages={"required": _("Indiquez la date de début de la mission."), "invalid": DATE_INVALID},
+    )
+    ends_on = forms.DateField(
+        label=_("Fin"),
+        widget=DATE,
+        error_messages={"required": _("Indiquez la date de fin de la mission."), "invalid": DATE_INVALID},
+    )
+    scope = forms.CharField(
+        label=_("Périmètre"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Indiquez le périmètre de la mission."),
+            "max_length": _("5 000 caractères au plus."),
+        },
+    )
+
+    def clean(self):
+        data = super().clean()
+        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", _("La fin de la mission ne peut précéder son début."))
+        return data
+
+
+class MissionFinishForm(AcssForm):
+    """The cell finishes an open mission with its report."""
+
+    report = forms.FileField(
+        label=_("Rapport de la mission"),
+        help_text=_("PDF, document bureautique, archive ZIP ou texte."),
+        error_messages={"required": _("Joignez le rapport de la mission.")},
+    )
+    summary = forms.CharField(
+        label=_("Synthèse (facultatif)"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": _("5 000 caractères au plus.")},
+    )
+
+
+class MissionRefuseForm(AcssForm):
+    reason = forms.CharField(
+        label=_("Motif du refus"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Indiquez le motif du refus."), "max_length": _("5 000 caractères au plus.")},
+    )

@@ -207,3 +207,82 @@ class PlanTemplateAction(models.Model):
 
     class Meta:
         ordering = ["version", "position", "id"]
+
+
+class MissionKind(models.TextChoices):
+    ANALYSIS = "analysis", _("Analyse technique approfondie")
+    ON_SITE = "on_site", _("Intervention sur site")
+
+
+class MissionState(models.TextChoices):
+    REQUESTED = "requested", _("Demandée")
+    OPENED = "opened", _("Ouverte")
+    FINISHED = "finished", _("Terminée")
+    REFUSED = "refused", _("Refusée")
+
+
+def report_path(instance: ExpertMission, filename: str) -> str:
+    # Never the uploaded name: a random name, outside the static root, served only as a download.
+    return f"missions/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class ExpertMission(models.Model):
+    """A mission of experts on a case, at the FSSI's express request: « demandée » by the FSSI with its reason,
+    then « ouverte » by the cell (team, dates, scope) and « terminée » with its report, or « refusée » by the cell
+    with its reason. Read by the FSSI, the cell and the structure; never by an ARS or another authority."""
+
+    audit_type = "accompaniment.expertmission"
+
+    declaration = models.ForeignKey(
+        "incidents.Declaration", on_delete=models.PROTECT, related_name="expert_missions", verbose_name=_("déclaration")
+    )
+    kind = models.CharField(_("nature"), max_length=10, choices=MissionKind.choices)
+    state = models.CharField(_("état"), max_length=10, choices=MissionState.choices, default=MissionState.REQUESTED)
+    request_reason = models.TextField(_("motif de la demande"), max_length=5000)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("demandée le"))
+    team = models.TextField(_("équipe"), max_length=2000, blank=True)
+    starts_on = models.DateField(_("début"), null=True, blank=True)
+    ends_on = models.DateField(_("fin"), null=True, blank=True)
+    scope = models.TextField(_("périmètre"), max_length=5000, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("ouverte le"), null=True, blank=True)
+    report_summary = models.TextField(_("synthèse du rapport"), max_length=5000, blank=True)
+    report_file = models.FileField(upload_to=report_path, max_length=200, blank=True)
+    report_name = models.CharField(_("nom du fichier"), max_length=255, blank=True)
+    report_content_type = models.CharField(max_length=100, blank=True)
+    report_size = models.PositiveBigIntegerField(null=True, blank=True)
+    report_sha256 = models.CharField(max_length=64, blank=True)
+    finished_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    finished_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
+    refusal_reason = models.TextField(_("motif du refus"), max_length=5000, blank=True)
+    refused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    refused_at = models.DateTimeField(_("refusée le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = _("mission d'expertise")
+        verbose_name_plural = _("missions d'expertise")
+        constraints = [models.CheckConstraint(condition=~Q(request_reason=""), name="expertmission_reason_not_empty")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.declaration_id})"
+
+
+class OverdueReminder(models.Model):
+    """One reminder of an overdue plan action sent to its structure on one day: a second run of the daily task
+    the same day finds it and sends nothing."""
+
+    action = models.ForeignKey(PlanAction, on_delete=models.CASCADE, related_name="+")
+    sent_on = models.DateField(_("envoyé le"))
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("relance d'une action en retard")
+        constraints = [models.UniqueConstraint(fields=["action", "sent_on"], name="overduereminder_once_a_day")]

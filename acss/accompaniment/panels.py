@@ -23,3 +23,13 @@ def plan_actions_panel(user) -> Panel | None:
             {"actions": list(open_plan_actions_of_structures(user=user)[:SHOWN]), "cell": False},
         )
     return None
+
+
+def missions_panel(user, declaration) -> Panel | None:
+    """On a declaration's page, the link to its expert missions, for those who read them."""
+    if not access.reads_missions(actor_or_user=user, declaration=declaration):
+        return None
+    return Panel("accompaniment/panels/missions.html", {"declaration": declaration})
+
+
+DECLARATION_PANELS = (missions_panel,)

@@ -11,7 +11,7 @@ from acss.accounts.models import MembershipStatus, User
 from acss.incidents.selectors.declarations import declaration_get_visible, declaration_list_visible
 
 from . import access
-from .models import OPEN_ACTION_STATES, Accompaniment, PlanAction, PlanTemplate
+from .models import OPEN_ACTION_STATES, Accompaniment, ExpertMission, PlanAction, PlanTemplate
 
 
 def accompaniment_for(*, declaration) -> Accompaniment | None:
@@ -91,3 +91,40 @@ def accompaniments_count(*, declarations: QuerySet) -> int:
     """How many of these declarations the cell accompanied (an accompaniment opened, whatever its origin):
     the observatory's « accompagnements », a fact distinct from the request ticked on the form."""
     return Accompaniment.objects.filter(declaration__in=declarations.values("id")).count()
+
+
+def declaration_get_for_missions(*, user, reference: str):
+    """The declaration ``reference`` whose expert missions the person reads: 404 for whoever does not read the
+    declaration, and for an ARS or an authority other than the FSSI (they do not see missions)."""
+    declaration = declaration_get_visible(user=user, reference=reference)
+    if not access.reads_missions(actor_or_user=user, declaration=declaration):
+        raise Http404("missions not readable")
+    return declaration
+
+
+def expert_missions(*, declaration) -> QuerySet[ExpertMission]:
+    return declaration.expert_missions.select_related("requested_by", "opened_by", "finished_by", "refused_by")
+
+
+def expert_mission_get_visible(*, user, reference: str, pk: int) -> tuple:
+    """The declaration ``reference`` and its expert mission ``pk``: 404 unless the person reads its missions."""
+    declaration = declaration_get_for_missions(user=user, reference=reference)
+    mission = expert_missions(declaration=declaration).filter(pk=pk).first()
+    if mission is None:
+        raise Http404("expert mission not found")
+    return declaration, mission
+
+
+def overdue_actions_by_declaration(*, today) -> list[tuple]:
+    """Every open plan's open actions past their due date (``today``, local), grouped by declaration: the daily
+    reminder's list, for every structure (not one person's reads)."""
+    actions = (
+        PlanAction.objects.filter(state__in=OPEN_ACTION_STATES, accompaniment__closed_at__isnull=True, due_on__lt=today)
+        .select_related("accompaniment__declaration__structure__departement", "owner")
+        .order_by("accompaniment__declaration_id", "due_on", "position", "id")
+    )
+    grouped: dict[int, tuple] = {}
+    for action in actions:
+        declaration = action.accompaniment.declaration
+        grouped.setdefault(declaration.pk, (declaration, []))[1].append(action)
+    return list(grouped.values())

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from acss.accounts.models import MembershipStatus, User
+from acss.accounts.models import AuthorityCode, MembershipStatus, Organisation, OrganisationKind, User
 from acss.core.audit import AuditOrigin, audit_record
 from acss.core.errors import Refusal
+from acss.core.tasks import send_mail_on_commit
 from acss.incidents.models import CaseState, Declaration
 from acss.incidents.selectors.cases import case_get_for_declaration
 from acss.incidents.services.cases import case_start_accompaniment
@@ -27,13 +30,19 @@ from .models import (
     Accompaniment,
     AccompanimentOrigin,
     ActionState,
+    ExpertMission,
+    MissionKind,
+    MissionState,
+    OverdueReminder,
     PlanAction,
     PlanTemplate,
     PlanTemplateAction,
     PlanTemplateVersion,
     SheetEntry,
     evidence_path,
+    report_path,
 )
+from .selectors import overdue_actions_by_declaration
 
 
 def _require(by: User, declaration: Declaration, action: str) -> None:
@@ -111,6 +120,8 @@ def accompaniment_open(
         origin=origin,
         data={"declaration": declaration.reference, "template": str(version) if version else None},
     )
+    context = {"d": declaration, "accompaniment": accompaniment, "actions": accompaniment.actions.count()}
+    _mail("opened", context, structure_recipients(declaration) | _region_ars_recipients(declaration))
     return accompaniment
 
 
@@ -344,3 +355,256 @@ def accompaniment_import(
         data={"declaration": declaration.reference},
     )
     return accompaniment
+
+
+# --------------------------------------------------------------------------------------------------
+# Mails
+# --------------------------------------------------------------------------------------------------
+
+
+def _mail(template: str, context: dict, recipients) -> None:
+    """One mail of ``accompaniment/email/<template>``, sent once the transaction commits."""
+    to = sorted({address for address in recipients if address})
+    if not to:
+        return
+    context = {**context, "site_url": settings.SITE_URL}
+    subject = "".join(render_to_string(f"accompaniment/email/{template}_subject.txt", context).splitlines())
+    send_mail_on_commit(subject=subject, body=render_to_string(f"accompaniment/email/{template}.txt", context), to=to)
+
+
+def _members(organisations) -> set[str]:
+    return set(
+        User.objects.filter(
+            memberships__organisation__in=organisations, memberships__status=MembershipStatus.ACTIVE, is_active=True
+        ).values_list("email", flat=True)
+    )
+
+
+def structure_recipients(declaration: Declaration) -> set[str]:
+    """The structure's active people, and the declaration's alternative contact."""
+    recipients = _members([declaration.structure_id])
+    if declaration.alt_contact_email:
+        recipients.add(declaration.alt_contact_email)
+    return recipients
+
+
+def _organisation_recipients(organisations) -> set[str]:
+    """The organisations' own addresses, else their active people's."""
+    organisations = list(organisations)
+    own = {o.email for o in organisations if o.email}
+    return own or _members(organisations)
+
+
+def _cell_recipients() -> set[str]:
+    return _organisation_recipients(Organisation.objects.filter(kind=OrganisationKind.ACSS))
+
+
+def _fssi_recipients(mission: ExpertMission) -> set[str]:
+    return _organisation_recipients(Organisation.objects.filter(authority_code=AuthorityCode.FSSI)) | {
+        mission.requested_by.email
+    }
+
+
+def _region_ars_recipients(declaration: Declaration) -> set[str]:
+    """The ARS of the structure's region: its address and its agents."""
+    ars = list(
+        Organisation.objects.filter(kind=OrganisationKind.ARS, region_id=declaration.structure.departement.region_id)
+    )
+    return {o.email for o in ars if o.email} | _members(ars)
+
+
+# --------------------------------------------------------------------------------------------------
+# Expert missions
+# --------------------------------------------------------------------------------------------------
+
+
+def _mission_locked(mission: ExpertMission, *, state: str, refusal) -> ExpertMission:
+    mission = (
+        ExpertMission.objects.select_for_update()
+        .select_related("declaration__structure__departement", "requested_by")
+        .get(pk=mission.pk)
+    )
+    if mission.state != state:
+        raise Refusal(refusal)
+    return mission
+
+
+@transaction.atomic
+def mission_request(
+    *, by: User, declaration: Declaration, kind: str, reason: str, origin: AuditOrigin | None = None
+) -> ExpertMission:
+    """The FSSI asks for an expert mission on the case, with its reason; the cell is told."""
+    _require(by, declaration, access.MISSION_REQUEST)
+    if kind not in MissionKind.values:
+        raise Refusal(_("Choisissez la nature de la mission."), field="kind")
+    if not reason.strip():
+        raise Refusal(_("Indiquez le motif de la demande."), field="reason")
+    try:
+        case_get_for_declaration(declaration=declaration)
+    except Http404:
+        raise Refusal(_("Une mission d'expertise se demande sur un dossier ouvert.")) from None
+    mission = ExpertMission.objects.create(
+        declaration=declaration,
+        kind=kind,
+        request_reason=reason.strip(),
+        requested_by=by,
+        requested_at=timezone.now(),
+    )
+    audit_record(
+        actor=by,
+        action="accompaniment.mission_requested",
+        obj=mission,
+        origin=origin,
+        data={"declaration": declaration.reference, "kind": kind},
+    )
+    _mail("mission_requested", {"d": declaration, "mission": mission}, _cell_recipients())
+    return mission
+
+
+@transaction.atomic
+def mission_open(
+    *,
+    by: User,
+    mission: ExpertMission,
+    team: str,
+    starts_on: date,
+    ends_on: date,
+    scope: str,
+    origin: AuditOrigin | None = None,
+) -> ExpertMission:
+    """The cell opens a requested mission: its team, dates and scope; the structure and the FSSI are told."""
+    _require(by, mission.declaration, access.MISSION_OPEN)
+    if not team.strip():
+        raise Refusal(_("Indiquez l'équipe de la mission."), field="team")
+    if not scope.strip():
+        raise Refusal(_("Indiquez le périmètre de la mission."), field="scope")
+    if starts_on is None or ends_on is None:
+        raise Refusal(_("Indiquez les dates de début et de fin de la mission."), field="starts_on")
+    if ends_on < starts_on:
+        raise Refusal(_("La fin de la mission ne peut précéder son début."), field="ends_on")
+    mission = _mission_locked(
+        mission, state=MissionState.REQUESTED, refusal=_("Seule une mission demandée peut être ouverte.")
+    )
+    mission.state = MissionState.OPENED
+    mission.team, mission.scope = team.strip(), scope.strip()
+    mission.starts_on, mission.ends_on = starts_on, ends_on
+    mission.opened_by, mission.opened_at = by, timezone.now()
+    mission.save()
+    declaration = mission.declaration
+    audit_record(
+        actor=by,
+        action="accompaniment.mission_opened",
+        obj=mission,
+        origin=origin,
+        data={"declaration": declaration.reference, "starts_on": str(starts_on), "ends_on": str(ends_on)},
+    )
+    recipients = structure_recipients(declaration) | _fssi_recipients(mission)
+    _mail("mission_opened", {"d": declaration, "mission": mission}, recipients)
+    return mission
+
+
+@atomic_with_files
+def mission_finish(
+    *,
+    by: User,
+    mission: ExpertMission,
+    report: UploadedFile | None,
+    summary: str = "",
+    origin: AuditOrigin | None = None,
+) -> ExpertMission:
+    """The cell finishes an open mission with its report attached; the structure and the FSSI are told."""
+    _require(by, mission.declaration, access.MISSION_FINISH)
+    if report is None:
+        raise Refusal(_("Joignez le rapport de la mission."), field="report")
+    mission = _mission_locked(
+        mission, state=MissionState.OPENED, refusal=_("Seule une mission ouverte peut être terminée.")
+    )
+    try:
+        checked = upload_check(report)
+    except Refusal as exc:
+        raise Refusal(exc.message, code=exc.code, field="report") from None
+    field = ExpertMission._meta.get_field("report_file")
+    mission.report_file.name = file_write(report, storage=field.storage, name=report_path(mission, ""))
+    mission.report_name = (report.name or "rapport")[:255]
+    mission.report_content_type = checked.content_type
+    mission.report_size = checked.size
+    mission.report_sha256 = checked.sha256
+    mission.report_summary = summary.strip()
+    mission.state = MissionState.FINISHED
+    mission.finished_by, mission.finished_at = by, timezone.now()
+    mission.save()
+    declaration = mission.declaration
+    audit_record(
+        actor=by,
+        action="accompaniment.mission_finished",
+        obj=mission,
+        origin=origin,
+        data={"declaration": declaration.reference, "sha256": mission.report_sha256},
+    )
+    recipients = structure_recipients(declaration) | _fssi_recipients(mission)
+    _mail("mission_finished", {"d": declaration, "mission": mission}, recipients)
+    return mission
+
+
+@transaction.atomic
+def mission_refuse(
+    *, by: User, mission: ExpertMission, reason: str, origin: AuditOrigin | None = None
+) -> ExpertMission:
+    """The cell refuses a requested mission, with its reason; the FSSI is told (the structure was not)."""
+    _require(by, mission.declaration, access.MISSION_REFUSE)
+    if not reason.strip():
+        raise Refusal(_("Indiquez le motif du refus."), field="reason")
+    mission = _mission_locked(
+        mission, state=MissionState.REQUESTED, refusal=_("Seule une mission demandée peut être refusée.")
+    )
+    mission.state = MissionState.REFUSED
+    mission.refusal_reason = reason.strip()
+    mission.refused_by, mission.refused_at = by, timezone.now()
+    mission.save()
+    audit_record(
+        actor=by,
+        action="accompaniment.mission_refused",
+        obj=mission,
+        origin=origin,
+        data={"declaration": mission.declaration.reference},
+    )
+    _mail("mission_refused", {"d": mission.declaration, "mission": mission}, _fssi_recipients(mission))
+    return mission
+
+
+# --------------------------------------------------------------------------------------------------
+# Reminders of overdue plan actions
+# --------------------------------------------------------------------------------------------------
+
+
+def _reminder_recorded(action: PlanAction, today: date) -> bool:
+    """Record that ``action`` is reminded ``today``; False when a run (this one, another) already did."""
+    try:
+        with transaction.atomic():
+            OverdueReminder.objects.create(action=action, sent_on=today, sent_at=timezone.now())
+    except IntegrityError:
+        return False
+    return True
+
+
+def plan_actions_remind_overdue(*, today: date | None = None) -> int:
+    """Mail each structure the open actions of its open plans past their due date, each action at most once a
+    day (``OverdueReminder``, unique per action and day: a second run the same day, or a run racing this one,
+    sends nothing new). One mail per structure and day listing its actions. Returns the number of actions
+    reminded."""
+    today = today or timezone.localdate()
+    reminded = 0
+    for declaration, overdue in overdue_actions_by_declaration(today=today):
+        with transaction.atomic():
+            fresh = [action for action in overdue if _reminder_recorded(action, today)]
+            if not fresh:
+                continue
+            audit_record(
+                actor=None,
+                action="accompaniment.overdue_reminder",
+                obj=declaration.accompaniment,
+                data={"declaration": declaration.reference, "actions": [a.pk for a in fresh], "day": str(today)},
+            )
+            _mail("overdue_actions", {"d": declaration, "actions": fresh}, structure_recipients(declaration))
+        reminded += len(fresh)
+    return reminded

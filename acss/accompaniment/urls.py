@@ -16,8 +16,16 @@ urlpatterns = [
     path(f"{BASE}plan/<int:pk>/modifier/", views.action_edit, name="action_edit"),
     path(f"{BASE}plan/<int:pk>/preuve/", views.evidence_download, name="evidence"),
     path(f"{BASE}cloturer/", views.accompaniment_close, name="close"),
+    path("declarations/<str:reference>/missions/", views.mission_list, name="missions"),
+    path("declarations/<str:reference>/missions/demander/", views.mission_request, name="mission_request"),
+    path("declarations/<str:reference>/missions/<int:pk>/ouvrir/", views.mission_open, name="mission_open"),
+    path("declarations/<str:reference>/missions/<int:pk>/refuser/", views.mission_refuse, name="mission_refuse"),
+    path("declarations/<str:reference>/missions/<int:pk>/terminer/", views.mission_finish, name="mission_finish"),
+    path("declarations/<str:reference>/missions/<int:pk>/rapport/", views.mission_report, name="mission_report"),
     path("accompagnement/modeles/", views.template_list, name="templates"),
     path("accompagnement/modeles/<slug:slug>/modifier/", views.template_edit, name="template_edit"),
     # API v1 (token), beside the incident's under /api/v1/
     path(f"{API}", api.AccompanimentAPI.as_view(), name="api_detail"),
+    path(f"{API}actions/", api.AccompanimentActionAPI.as_view(), name="api_actions"),
+    path(f"{API}missions/", api.MissionListAPI.as_view(), name="api_missions"),
 ]

@@ -18,10 +18,23 @@ from acss.core.audit import AuditOrigin, audit_record
 from acss.core.errors import Refusal, refusal_on_form
 from acss.incidents.selectors.declarations import declaration_get_visible
 
-from . import access, services
-from .forms import ActionPlanningForm, ActionProgressForm, EntryForm, OpenForm, TemplateRevisionForm
+from . import access, actions, services
+from .forms import (
+    ActionPlanningForm,
+    ActionProgressForm,
+    EntryForm,
+    MissionFinishForm,
+    MissionOpenForm,
+    MissionRefuseForm,
+    MissionRequestForm,
+    OpenForm,
+    TemplateRevisionForm,
+)
 from .selectors import (
     accompaniment_for,
+    declaration_get_for_missions,
+    expert_mission_get_visible,
+    expert_missions,
     plan_action_get_visible,
     plan_actions,
     plan_template_get,
@@ -90,25 +103,45 @@ def accompaniment_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return _page(request, declaration)
 
 
+def _perform(request: HttpRequest, name: str, declaration, *, target=None, prefix: str | None = None):
+    """Action ``name`` of the table, as the page posts it: 403 when the person's place does not allow it; the
+    form, and whether it was done (a success message then), else the form with why."""
+    access.check(actor_or_user=request.user, declaration=declaration, action=actions.access_action(name, request.POST))
+    form = actions.action_form(
+        name, request.POST, request.FILES, user=request.user, declaration=declaration, prefix=prefix
+    )
+    if form is not None and not form.is_valid():
+        return form, False
+    try:
+        actions.action_run(
+            name=name,
+            declaration=declaration,
+            target=target,
+            by=request.user,
+            data=form.cleaned_data if form is not None else {},
+            origin=AuditOrigin.of(request),
+            key=None,
+        )
+    except Refusal as exc:
+        if form is None:
+            messages.error(request, exc.message)
+        else:
+            refusal_on_form(form, exc)
+        return form, False
+    messages.success(request, actions.done(name))
+    return form, True
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def accompaniment_open(request: HttpRequest, reference: str) -> HttpResponse:
     declaration = declaration_get_visible(user=request.user, reference=reference)
     access.check(actor_or_user=request.user, declaration=declaration, action=access.OPEN)
     templates = plan_template_list()
-    form = OpenForm(request.POST or None, templates=templates)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.accompaniment_open(
-                by=request.user,
-                declaration=declaration,
-                template=form.cleaned_data["template"],
-                origin=AuditOrigin.of(request),
-            )
-        except Refusal as exc:
-            refusal_on_form(form, exc)
-        else:
-            messages.success(request, _("Accompagnement ouvert."))
+    form = OpenForm(templates=templates)
+    if request.method == "POST":
+        form, done = _perform(request, access.OPEN, declaration)
+        if done:
             return redirect(_url(reference))
     return render(
         request,
@@ -121,23 +154,9 @@ def accompaniment_open(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def entry_add(request: HttpRequest, reference: str) -> HttpResponse:
     declaration = declaration_get_visible(user=request.user, reference=reference)
-    access.check(
-        actor_or_user=request.user,
-        declaration=declaration,
-        action=access.entry_action(request.POST.get("kind", "")),
-    )
-    kinds = access.entry_kinds(actor_or_user=request.user, declaration=declaration)
-    form = EntryForm(request.POST, kinds=kinds)
-    if form.is_valid():
-        try:
-            services.sheet_entry_add(
-                by=request.user, declaration=declaration, origin=AuditOrigin.of(request), **form.cleaned_data
-            )
-        except Refusal as exc:
-            refusal_on_form(form, exc)
-        else:
-            messages.success(request, _("Entrée ajoutée à la fiche de suivi."))
-            return redirect(_url(reference, "fiche"))
+    form, done = _perform(request, access.ENTRY, declaration)
+    if done:
+        return redirect(_url(reference, "fiche"))
     return _page(request, declaration, entry_form=form)
 
 
@@ -145,18 +164,9 @@ def entry_add(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def action_add(request: HttpRequest, reference: str) -> HttpResponse:
     declaration = declaration_get_visible(user=request.user, reference=reference)
-    access.check(actor_or_user=request.user, declaration=declaration, action=access.PLAN_ADD)
-    form = ActionPlanningForm(request.POST, people=structure_people(declaration=declaration))
-    if form.is_valid():
-        try:
-            services.plan_action_add(
-                by=request.user, declaration=declaration, origin=AuditOrigin.of(request), **form.cleaned_data
-            )
-        except Refusal as exc:
-            refusal_on_form(form, exc)
-        else:
-            messages.success(request, _("Action ajoutée au plan."))
-            return redirect(_url(reference, "plan"))
+    form, done = _perform(request, access.PLAN_ADD, declaration)
+    if done:
+        return redirect(_url(reference, "plan"))
     return _page(request, declaration, add_form=form)
 
 
@@ -164,23 +174,9 @@ def action_add(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def action_progress(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     declaration, action = plan_action_get_visible(user=request.user, reference=reference, pk=pk)
-    access.check(actor_or_user=request.user, declaration=declaration, action=access.PLAN_PROGRESS)
-    form = ActionProgressForm(request.POST, request.FILES, prefix=f"a{pk}")
-    if form.is_valid():
-        try:
-            services.plan_action_update(
-                by=request.user,
-                action=action,
-                state=form.cleaned_data["state"],
-                evidence_note=form.cleaned_data["evidence_note"],
-                evidence_file=form.cleaned_data["evidence_file"],
-                origin=AuditOrigin.of(request),
-            )
-        except Refusal as exc:
-            refusal_on_form(form, exc)
-        else:
-            messages.success(request, _("Avancement de l'action enregistré."))
-            return redirect(_url(reference, f"action-{pk}"))
+    form, done = _perform(request, access.PLAN_PROGRESS, declaration, target=action, prefix=f"a{pk}")
+    if done:
+        return redirect(_url(reference, f"action-{pk}"))
     return _page(request, declaration, progress_form=form, progress_pk=pk)
 
 
@@ -188,25 +184,9 @@ def action_progress(request: HttpRequest, reference: str, pk: int) -> HttpRespon
 @require_POST
 def action_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     declaration, action = plan_action_get_visible(user=request.user, reference=reference, pk=pk)
-    access.check(actor_or_user=request.user, declaration=declaration, action=access.PLAN_EDIT)
-    form = ActionPlanningForm(request.POST, people=structure_people(declaration=declaration), prefix=f"e{pk}")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.plan_action_update(
-                by=request.user,
-                action=action,
-                title=data["title"],
-                owner=data["owner"],
-                owner_name=data["owner_name"],
-                due_on=data["due_on"],
-                origin=AuditOrigin.of(request),
-            )
-        except Refusal as exc:
-            refusal_on_form(form, exc)
-        else:
-            messages.success(request, _("Action modifiée."))
-            return redirect(_url(reference, f"action-{pk}"))
+    form, done = _perform(request, access.PLAN_EDIT, declaration, target=action, prefix=f"e{pk}")
+    if done:
+        return redirect(_url(reference, f"action-{pk}"))
     return _page(request, declaration, edit_form=form, edit_pk=pk)
 
 
@@ -214,13 +194,7 @@ def action_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
 @require_POST
 def accompaniment_close(request: HttpRequest, reference: str) -> HttpResponse:
     declaration = declaration_get_visible(user=request.user, reference=reference)
-    access.check(actor_or_user=request.user, declaration=declaration, action=access.CLOSE)
-    try:
-        services.accompaniment_close(by=request.user, declaration=declaration, origin=AuditOrigin.of(request))
-    except Refusal as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Accompagnement clos."))
+    _perform(request, access.CLOSE, declaration)
     return redirect(_url(reference))
 
 
@@ -294,3 +268,113 @@ def template_edit(request: HttpRequest, slug: str) -> HttpResponse:
         "accompaniment/template_edit.html",
         {"title": _("Modifier un modèle de plan"), "template": template, "current": current, "form": form},
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Expert missions
+# --------------------------------------------------------------------------------------------------
+
+
+def _missions_url(reference: str, anchor: str = "") -> str:
+    return f"/declarations/{reference}/missions/" + (f"#{anchor}" if anchor else "")
+
+
+def _missions_page(request: HttpRequest, declaration, *, status: int = 200, **bound) -> HttpResponse:
+    allowed = access.actions_of(request.user, declaration)
+    missions = list(expert_missions(declaration=declaration))
+    may_cell = access.MISSION_CELL <= allowed
+    return render(
+        request,
+        "accompaniment/missions.html",
+        {
+            "title": _("Missions d'expertise"),
+            "declaration": declaration,
+            "request_form": (bound.get("request_form") or MissionRequestForm())
+            if access.MISSION_REQUEST in allowed
+            else None,
+            "rows": [
+                {
+                    "mission": m,
+                    "open_form": (bound.get("open_form") if bound.get("pk") == m.pk else None)
+                    or MissionOpenForm(prefix=f"o{m.pk}"),
+                    "refuse_form": (bound.get("refuse_form") if bound.get("pk") == m.pk else None)
+                    or MissionRefuseForm(prefix=f"r{m.pk}"),
+                    "finish_form": (bound.get("finish_form") if bound.get("pk") == m.pk else None)
+                    or MissionFinishForm(prefix=f"f{m.pk}"),
+                }
+                for m in missions
+            ],
+            "may_cell": may_cell,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def mission_list(request: HttpRequest, reference: str) -> HttpResponse:
+    """The expert missions of a declaration: the FSSI, the cell and the structure read them (404 for others)."""
+    declaration = declaration_get_for_missions(user=request.user, reference=reference)
+    return _missions_page(request, declaration)
+
+
+@login_required
+@require_POST
+def mission_request(request: HttpRequest, reference: str) -> HttpResponse:
+    declaration = declaration_get_for_missions(user=request.user, reference=reference)
+    form, done = _perform(request, access.MISSION_REQUEST, declaration)
+    if done:
+        return redirect(_missions_url(reference))
+    return _missions_page(request, declaration, request_form=form)
+
+
+def _mission_step(request: HttpRequest, reference: str, pk: int, name: str, prefix: str, bound: str):
+    declaration, mission = expert_mission_get_visible(user=request.user, reference=reference, pk=pk)
+    form, done = _perform(request, name, declaration, target=mission, prefix=f"{prefix}{pk}")
+    if done:
+        return redirect(_missions_url(reference, f"mission-{pk}"))
+    return _missions_page(request, declaration, pk=pk, **{bound: form})
+
+
+@login_required
+@require_POST
+def mission_open(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    return _mission_step(request, reference, pk, access.MISSION_OPEN, "o", "open_form")
+
+
+@login_required
+@require_POST
+def mission_refuse(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    return _mission_step(request, reference, pk, access.MISSION_REFUSE, "r", "refuse_form")
+
+
+@login_required
+@require_POST
+def mission_finish(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    return _mission_step(request, reference, pk, access.MISSION_FINISH, "f", "finish_form")
+
+
+@login_required
+@require_GET
+def mission_report(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+    """The report of a finished mission, always as a download (never shown in the browser)."""
+    declaration, mission = expert_mission_get_visible(user=request.user, reference=reference, pk=pk)
+    if not mission.report_file:
+        raise Http404("no report")
+    if access.is_staff(request.user):
+        audit_record(
+            actor=request.user,
+            action="accompaniment.mission_report_downloaded",
+            obj=mission,
+            origin=AuditOrigin.of(request),
+            data={"declaration": declaration.reference, "sha256": mission.report_sha256},
+        )
+    response = FileResponse(
+        mission.report_file.open("rb"),
+        as_attachment=True,
+        filename=mission.report_name or "rapport",
+        content_type="application/octet-stream",
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

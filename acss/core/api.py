@@ -313,6 +313,8 @@ def _schema_field(field: forms.Field, note: str, pattern: str | None) -> seriali
         return serializers.ChoiceField(choices=choices, help_text=_help(field, note), **optional)
     if isinstance(field, forms.DateTimeField):
         return serializers.DateTimeField(help_text=_help(field, DATETIME_NOTE, note), **optional)
+    if isinstance(field, forms.DateField):
+        return serializers.DateField(help_text=_help(field, "Date ISO 8601 (« 2026-11-20 »)", note), **optional)
     if isinstance(field, forms.IntegerField):
         return serializers.IntegerField(
             min_value=field.min_value, max_value=field.max_value, help_text=_help(field, note), **optional

@@ -4,11 +4,12 @@ Every value is normalised (``normalize.normalize``) before it is written: the sa
 or imported, defanged or not, is one ``Observable`` row, recorded once per declaration (a second time changes
 nothing and writes no event).
 
-STIX: the ``stix2`` package is not installed, so a STIX 2.1 bundle is read by hand (``stix.py``): the indicators'
-patterns (``[ipv4-addr:value = '1.2.3.4']``, ``[file:hashes.'SHA-256' = '…']``, several comparisons joined by
-``OR``/``AND``) and the observed objects ``ipv4-addr``, ``ipv6-addr``, ``domain-name``, ``url``, ``email-addr``
-and ``file`` (its ``hashes``), and the CVE named by a ``vulnerability``. A bundle with one object at fault is
-refused whole, in French, naming the object.
+STIX: a STIX 2.1 bundle is parsed and validated with the ``stix2`` package (``stix.py``): each object by
+``stix2.parse``, an indicator's pattern by ``stix2`` and read with ``stix2-patterns`` (``[ipv4-addr:value =
+'1.2.3.4']``, ``[file:hashes.'SHA-256' = '…']``, several comparisons joined by ``OR``/``AND``), the observed
+objects ``ipv4-addr``, ``ipv6-addr``, ``domain-name``, ``url``, ``email-addr`` and ``file`` (its ``hashes``), and
+the CVE named by a ``vulnerability``. A bundle with one object at fault (not valid STIX 2.1, or a value that is
+not the kind it claims) is refused whole, in French, naming the object.
 """
 
 from __future__ import annotations
