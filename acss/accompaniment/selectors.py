@@ -85,3 +85,9 @@ def open_plan_actions_of_structures(*, user) -> QuerySet[PlanAction]:
     return _open_actions(user=user).filter(
         accompaniment__declaration__structure_id__in=access.acts_for_structures(user)
     )
+
+
+def accompaniments_count(*, declarations: QuerySet) -> int:
+    """How many of these declarations the cell accompanied (an accompaniment opened, whatever its origin):
+    the observatory's « accompagnements », a fact distinct from the request ticked on the form."""
+    return Accompaniment.objects.filter(declaration__in=declarations.values("id")).count()
