@@ -40,11 +40,21 @@ def table_with_totals(counts: dict[tuple[str, str], tuple[int, int]], rows: list
             cells.append(Cell(r, c, s, d))
     for r in rows:
         cells.append(
-            Cell(r, TOTAL, sum(counts.get((r, c), (0, 0))[0] for c in cols), sum(counts.get((r, c), (0, 0))[1] for c in cols))
+            Cell(
+                r,
+                TOTAL,
+                sum(counts.get((r, c), (0, 0))[0] for c in cols),
+                sum(counts.get((r, c), (0, 0))[1] for c in cols),
+            )
         )
     for c in cols:
         cells.append(
-            Cell(TOTAL, c, sum(counts.get((r, c), (0, 0))[0] for r in rows), sum(counts.get((r, c), (0, 0))[1] for r in rows))
+            Cell(
+                TOTAL,
+                c,
+                sum(counts.get((r, c), (0, 0))[0] for r in rows),
+                sum(counts.get((r, c), (0, 0))[1] for r in rows),
+            )
         )
     cells.append(Cell(TOTAL, TOTAL, sum(v[0] for v in counts.values()), sum(v[1] for v in counts.values())))
     return cells
@@ -115,11 +125,7 @@ def suppress(cells: list[Cell], threshold: int = THRESHOLD) -> set[tuple[str, st
             return masked
         target = min(fixed)
         row, col = target
-        companions = [
-            k
-            for k in by_key
-            if k not in masked and k != target and (k[0] == row or k[1] == col)
-        ]
+        companions = [k for k in by_key if k not in masked and k != target and (k[0] == row or k[1] == col)]
         # Prefer a non-empty inner cell, then the smallest, then a total.
         companions.sort(key=lambda k: (TOTAL in k, by_key[k].structures == 0, by_key[k].structures, k))
         if not companions:  # pragma: no cover - a fixed cell always has an unmasked neighbour
@@ -140,16 +146,3 @@ def published(cells: list[Cell], masked: set[tuple[str, str]]) -> list[dict]:
         }
         for c in cells
     ]
-
-
-def group_labels() -> dict[str, str]:
-    from django.utils.translation import gettext as _
-
-    return {
-        "es": _("Établissements de santé"),
-        "lbm": _("Laboratoires de biologie médicale"),
-        "radiotherapie": _("Centres de radiothérapie"),
-        "medico_social": _("Établissements et services médico-sociaux"),
-        "autre": _("Autres structures"),
-        TOTAL: _("Total"),
-    }

@@ -8,9 +8,10 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from acss.core.models import Region, StructureType
-from acss.incidents.models import CaseState, Declaration
+from acss.incidents.models import Declaration
+from acss.incidents.selectors import statistics
 
-from .indicators import compute_indicators
+from .indicators import GROUP_LABELS, compute_indicators
 from .models import PublishedYear
 from .periods import PARIS, Period
 
@@ -38,15 +39,17 @@ def published_year_versions(year: int) -> list[PublishedYear]:
 
 def published_years_summary() -> list[dict]:
     """Each published year once (its latest version) with its declarations, oldest first; one query."""
-    latest = (
-        PublishedYear.objects.values("year").annotate(version=Max("version")).values_list("year", "version")
-    )
+    latest = PublishedYear.objects.values("year").annotate(version=Max("version")).values_list("year", "version")
     wanted = Q()
     for year, version in latest:
         wanted |= Q(year=year, version=version)
     if not wanted:
         return []
-    rows = PublishedYear.objects.filter(wanted).order_by("year").values("year", "version", "figures__indicators__declarations")
+    rows = (
+        PublishedYear.objects.filter(wanted)
+        .order_by("year")
+        .values("year", "version", "figures__indicators__declarations")
+    )
     return [
         {"year": r["year"], "version": r["version"], "declarations": r["figures__indicators__declarations"] or 0}
         for r in rows
@@ -60,8 +63,8 @@ def published_versions_all() -> list[PublishedYear]:
 
 
 def _counted():
-    """The declarations the observatory counts: every submitted one but the duplicates merged into another."""
-    return Declaration.objects.exclude(case__state=CaseState.DUPLICATE)
+    """The declarations the observatory counts (the indicators' definition): merged duplicates left out."""
+    return Declaration.objects.filter(case__merged_into__isnull=True)
 
 
 def live_indicators(period: Period, *, region: str | None = None) -> dict:
@@ -83,8 +86,8 @@ def yearly_counts() -> dict[int, int]:
 def open_data_counts(period: Period) -> dict[tuple[str, str], tuple[int, int]]:
     """(region code, structure type group) → (declaring structures, declarations) over the period."""
     rows = (
-        _counted()
-        .filter(submitted_at__gte=period.start, submitted_at__lt=period.end)
+        statistics.declarations_counted(start=period.start, end=period.end)
+        .order_by()
         .values("structure__departement__region_id", "structure__structure_type__group")
         .annotate(structures=Count("structure_id", distinct=True), declarations=Count("id"))
     )
@@ -106,8 +109,18 @@ def region_get(code: str) -> Region | None:
 
 
 def structure_groups() -> list[str]:
-    return sorted(set(StructureType.objects.values_list("group", flat=True)))
+    """The observatory's groups of structure types, in the order of the « en bref »."""
+    present = set(StructureType.objects.values_list("group", flat=True))
+    return [g for g in GROUP_LABELS if g in present] + sorted(present - set(GROUP_LABELS))
 
 
 def now_paris():
     return timezone.now().astimezone(PARIS)
+
+
+def monthly_counts(*, months: list[str], region: str | None = None) -> dict[str, int]:
+    """« YYYY-MM » → declarations, over the given consecutive months (Paris time), of one region or all."""
+    first = Period.parse(months[0])
+    last = Period.parse(months[-1])
+    qs = statistics.declarations_counted(start=first.start, end=last.end, region=region)
+    return {f"{y:04d}-{m:02d}": n for (y, m), n in statistics.statistics_by_month(qs, PARIS).items()}

@@ -16,7 +16,7 @@ from acss.core.audit import AuditOrigin, audit_record
 from acss.core.errors import Conflict, Refusal
 
 from . import access, opendata, selectors
-from .indicators import DEFINITIONS, LABELS, compute_indicators
+from .indicators import DEFINITIONS, GROUP_LABELS, LABELS, compute_indicators
 from .models import PublishedYear
 from .periods import Period
 from .version import software_version
@@ -38,7 +38,7 @@ def open_data_of(period: Period) -> dict:
     return {
         "threshold": opendata.THRESHOLD,
         "regions": regions,
-        "groups": {g: label for g, label in opendata.group_labels().items() if g in groups or g == opendata.TOTAL},
+        "groups": {g: str(GROUP_LABELS.get(g, g)) for g in groups},
         "cells": opendata.published(cells, masked),
     }
 
@@ -46,7 +46,12 @@ def open_data_of(period: Period) -> dict:
 def snapshot_of(year: int) -> tuple[dict, dict]:
     period = Period.year_of(year)
     figures = {
-        "period": {"code": period.code, "label": period.label, "start": period.start.isoformat(), "end": period.end.isoformat()},
+        "period": {
+            "code": period.code,
+            "label": period.label,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+        },
         "indicators": compute_indicators(period),
         "definitions": _jsonable(DEFINITIONS),
         "labels": _jsonable(LABELS),
@@ -57,9 +62,7 @@ def snapshot_of(year: int) -> tuple[dict, dict]:
 
 
 @transaction.atomic
-def year_publish(
-    *, year: int, by: User, reason: str = "", origin: AuditOrigin | None = None
-) -> PublishedYear:
+def year_publish(*, year: int, by: User, reason: str = "", origin: AuditOrigin | None = None) -> PublishedYear:
     """Publish a finished year (the cell only): version 1 needs no reason, a later version requires one."""
     if not access.publishes(by):
         raise Refusal(_("Seule la cellule ACSS publie une année de l'observatoire."), code="forbidden")
@@ -74,7 +77,8 @@ def year_publish(
     previous = selectors.published_year_latest(year)
     if previous is not None and not reason:
         raise Refusal(
-            _("L'année %(year)s est déjà publiée : dites pourquoi vous en publiez une nouvelle version.") % {"year": year},
+            _("L'année %(year)s est déjà publiée : dites pourquoi vous en publiez une nouvelle version.")
+            % {"year": year},
             code="reason_required",
             field="reason",
         )
@@ -93,7 +97,9 @@ def year_publish(
             )
             published.save()
     except IntegrityError as error:
-        raise Conflict(_("Une autre publication de cette année vient d'être enregistrée ; rechargez la page.")) from error
+        raise Conflict(
+            _("Une autre publication de cette année vient d'être enregistrée ; rechargez la page.")
+        ) from error
     audit_record(
         actor=by,
         action="observatory.year_published",
