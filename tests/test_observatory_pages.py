@@ -22,7 +22,7 @@ def test_the_public_page_shows_the_national_years_beside_the_platforms_own(world
     assert response.status_code == 200
     html = main_of(response)
     for national in NATIONAL_YEARS:
-        assert f"<th scope=\"row\">{national.year}</th><td>{national.declarations}</td>" in html
+        assert f'<th scope="row">{national.year}</th><td>{national.declarations}</td>' in html
     assert "Observatoire des incidents de sécurité des systèmes d&#x27;information pour le secteur santé – 2019" in html
     assert html.count("publié par") >= len(NATIONAL_YEARS)
     assert f'<a href="/observatoire/{PAST_YEAR}/">{PAST_YEAR}</a></th><td>4</td><td>calculé par la plateforme' in html
@@ -131,6 +131,6 @@ def test_the_cell_dashboard_marks_the_current_month_and_year_partial(world):
     assert "Période en cours (partielle)" in html
     years = re.search(r'<table id="c-annees-table">.*?</table>', html, flags=re.S).group(0)
     assert f'<th scope="row">{PAST_YEAR}</th><td>3</td>' in years
-    assert "<th scope=\"row\">2026</th><td>3</td><td>partiel</td>" in years
+    assert '<th scope="row">2026</th><td>3</td><td>partiel</td>' in years
     assert 'name="reason"' in html
     assert world.client("declarant_a").get(reverse("observatory:cell")).status_code == 404

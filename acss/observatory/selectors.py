@@ -3,12 +3,13 @@ indicators of the dashboards, and the counts behind the open-data file."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.db.models import Count, Max, Q
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from acss.core.models import Region, StructureType
-from acss.incidents.models import Declaration
 from acss.incidents.selectors import statistics
 
 from .indicators import GROUP_LABELS, compute_indicators
@@ -63,8 +64,11 @@ def published_versions_all() -> list[PublishedYear]:
 
 
 def _counted():
-    """The declarations the observatory counts (the indicators' definition): merged duplicates left out."""
-    return Declaration.objects.filter(case__merged_into__isnull=True)
+    """Every declaration the observatory counts (the indicators' definition: merged duplicates left out), from the
+    platform's first year to now."""
+    return statistics.declarations_counted(
+        start=datetime(2000, 1, 1, tzinfo=PARIS), end=timezone.now() + timedelta(days=1)
+    )
 
 
 def live_indicators(period: Period, *, region: str | None = None) -> dict:
