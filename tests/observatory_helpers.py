@@ -8,7 +8,7 @@ from datetime import datetime
 from acss.incidents.models import Declaration
 from acss.incidents.services.cases import case_open
 from acss.observatory.periods import PARIS
-from acss.observatory.services import year_publish
+from acss.observatory.publication import year_publish
 
 from .conftest import make_structure
 

@@ -11,7 +11,7 @@ from acss.core.errors import Refusal
 from acss.core.models import AuditEvent
 from acss.incidents.models import Declaration
 from acss.observatory.models import FrozenError, PublishedYear
-from acss.observatory.services import year_publish
+from acss.observatory.publication import year_publish
 
 from .observatory_helpers import PAST_YEAR, main_of, past_declarations
 

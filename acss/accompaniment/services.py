@@ -6,7 +6,7 @@ with the same French sentence (``Refusal``), and they alone answer the state (an
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -310,3 +310,37 @@ def plan_template_revise(
         data={"template": template.slug, "number": version.number},
     )
     return version
+
+
+@transaction.atomic
+def accompaniment_import(
+    *,
+    by: User,
+    declaration: Declaration,
+    opened_at: datetime,
+    closed_at: datetime | None = None,
+    origin: AuditOrigin | None = None,
+) -> Accompaniment:
+    """A past accompaniment, loaded with an imported declaration (``import_declarations``): written as it was,
+    with its dates, no plan, nobody told. Only for an imported declaration; once per declaration."""
+    if not declaration.imported:
+        raise Refusal(_("Seul l'accompagnement d'une déclaration importée se reprend de l'historique."))
+    existing = Accompaniment.objects.filter(declaration=declaration).first()
+    if existing is not None:
+        return existing
+    accompaniment = Accompaniment.objects.create(
+        declaration=declaration,
+        origin=AccompanimentOrigin.REQUESTED if declaration.accompaniment_requested else AccompanimentOrigin.DECIDED,
+        opened_at=opened_at,
+        opened_by=by,
+        closed_at=closed_at,
+        closed_by=by if closed_at else None,
+    )
+    audit_record(
+        actor=by,
+        action="accompaniment.imported",
+        obj=accompaniment,
+        origin=origin,
+        data={"declaration": declaration.reference},
+    )
+    return accompaniment

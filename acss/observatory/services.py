@@ -1,110 +1,196 @@
-"""The observatory's one write: publishing a year, as a frozen snapshot.
+"""Reading a file of past declarations (JSON Lines or CSV) and importing it line by line.
 
-``year_publish`` computes the year's indicators once, with their definitions and labels, the open-data aggregates
-after statistical secrecy and the software version, and stores them in a new ``PublishedYear`` row. Nothing ever
-changes a stored row: a later correction of declarations changes the live dashboards, never a published year; a
-corrected re-publication is a new version, which must say why."""
+Each line is checked (``acss.incidents.services.history.history_record_parse``), then written in its own
+transaction by ``history_line_import``: the declaration and its case (incidents), its accompaniment if the cell
+gave one (accompaniment). A bad line is reported with its number and its reasons and never stops the others.
+The format: docs/observatory-import.md.
+"""
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+import csv
+import io
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from acss.accompaniment.services import accompaniment_import
 from acss.accounts.models import User
-from acss.core.audit import AuditOrigin, audit_record
-from acss.core.errors import Conflict, Refusal
+from acss.incidents.services.history import (
+    ImportRecord,
+    Referential,
+    declaration_import,
+    history_record_parse,
+    history_user,
+)
 
-from . import access, opendata, selectors
-from .indicators import DEFINITIONS, GROUP_LABELS, LABELS, compute_indicators
-from .models import PublishedYear
-from .periods import Period
-from .version import software_version
-
-__all__ = ["snapshot_of", "year_publish"]
-
-
-def _jsonable(mapping) -> dict:
-    return {str(k): str(v) for k, v in dict(mapping).items()}
+FORMATS = ("auto", "jsonl", "csv")
+CSV_LIST_SEPARATOR = "|"
 
 
-def open_data_of(period: Period) -> dict:
-    """The published form of the open-data table (masked cells without values)."""
-    counts = selectors.open_data_counts(period)
-    regions = selectors.regions()
-    groups = selectors.structure_groups()
-    cells = opendata.table_with_totals(counts, list(regions), groups)
-    masked = opendata.suppress(cells)
-    return {
-        "threshold": opendata.THRESHOLD,
-        "regions": regions,
-        "groups": {g: str(GROUP_LABELS.get(g, g)) for g in groups},
-        "cells": opendata.published(cells, masked),
-    }
+@dataclass
+class HistoryReport:
+    lines: int = 0
+    created: int = 0
+    present: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    @property
+    def invalid(self) -> int:
+        return len(self.errors)
 
 
-def snapshot_of(year: int) -> tuple[dict, dict]:
-    period = Period.year_of(year)
-    figures = {
-        "period": {
-            "code": period.code,
-            "label": period.label,
-            "start": period.start.isoformat(),
-            "end": period.end.isoformat(),
-        },
-        "indicators": compute_indicators(period),
-        "definitions": _jsonable(DEFINITIONS),
-        "labels": _jsonable(LABELS),
-        "regions": selectors.regions(),
-        "computed_at": timezone.now().isoformat(),
-    }
-    return figures, open_data_of(period)
+def format_of(path: str, fmt: str = "auto") -> str:
+    if fmt != "auto":
+        return fmt
+    suffix = Path(path).suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        return "csv"
+    return "jsonl"
+
+
+def _csv_record(row: dict[str, str]) -> dict[str, Any]:
+    """A CSV row as the JSON line it stands for: ``structure_*`` columns in ``structure``, ``handling_*`` in
+    ``handling`` (``handling_accompaniment_opened_at`` / ``_closed_at`` in its accompaniment); lists separated by
+    « | »; an empty cell is an absent value."""
+    record: dict[str, Any] = {"structure": {}, "handling": {}}
+    accompaniment: dict[str, Any] = {}
+    for key, value in row.items():
+        if key is None:
+            continue
+        key = key.strip()
+        value = (value or "").strip()
+        if value == "":
+            continue
+        if key.startswith("structure_"):
+            record["structure"][key.removeprefix("structure_")] = value
+        elif key.startswith("handling_accompaniment_"):
+            accompaniment[key.removeprefix("handling_accompaniment_")] = value
+        elif key.startswith("handling_"):
+            record["handling"][key.removeprefix("handling_")] = value
+        else:
+            record[key] = value
+    if accompaniment:
+        record["handling"]["accompaniment"] = accompaniment
+    return record
+
+
+def history_lines(path: str, fmt: str) -> Iterator[tuple[int, Any, str | None]]:
+    """(line number, raw record or None, reason it could not be read) for each line of the file."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        if fmt == "csv":
+            sample = handle.read(4096)
+            handle.seek(0)
+            delimiter = ";" if sample.count(";") > sample.count(",") else ","
+            reader = csv.DictReader(handle, delimiter=delimiter)
+            for row in reader:
+                yield reader.line_num, _csv_record(row), None
+            return
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line), None
+            except json.JSONDecodeError as error:
+                yield number, None, _("JSON illisible (%(error)s).") % {"error": error.msg}
+
+
+def count_lines(path: str) -> int:
+    with open(path, "rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
 
 
 @transaction.atomic
-def year_publish(*, year: int, by: User, reason: str = "", origin: AuditOrigin | None = None) -> PublishedYear:
-    """Publish a finished year (the cell only): version 1 needs no reason, a later version requires one."""
-    if not access.publishes(by):
-        raise Refusal(_("Seule la cellule ACSS publie une année de l'observatoire."), code="forbidden")
-    now = timezone.now()
-    if Period.year_of(year).end > now:
-        raise Refusal(
-            _("L'année %(year)s n'est pas terminée : seule une année terminée peut être publiée.") % {"year": year},
-            code="unfinished",
-            field="year",
+def history_line_import(*, record: ImportRecord, by: User) -> bool:
+    """One line: the declaration, its case, escalations and accompaniment, in one transaction. True if created,
+    False if its external reference was already imported."""
+    written = declaration_import(record=record, by=by)
+    if written.created and record.accompaniment:
+        accompaniment_import(
+            by=by,
+            declaration=written.row,
+            opened_at=record.accompaniment["opened_at"],
+            closed_at=record.accompaniment["closed_at"],
         )
-    reason = reason.strip()
-    previous = selectors.published_year_latest(year)
-    if previous is not None and not reason:
-        raise Refusal(
-            _("L'année %(year)s est déjà publiée : dites pourquoi vous en publiez une nouvelle version.")
-            % {"year": year},
-            code="reason_required",
-            field="reason",
-        )
-    figures, open_data = snapshot_of(year)
-    try:
-        with transaction.atomic():
-            published = PublishedYear(
-                year=year,
-                version=(previous.version + 1) if previous else 1,
-                reason=reason,
-                published_at=now,
-                published_by=by,
-                software_version=software_version(),
-                figures=figures,
-                open_data=open_data,
-            )
-            published.save()
-    except IntegrityError as error:
-        raise Conflict(
-            _("Une autre publication de cette année vient d'être enregistrée ; rechargez la page.")
-        ) from error
-    audit_record(
-        actor=by,
-        action="observatory.year_published",
-        obj=published,
-        origin=origin,
-        data={"year": year, "version": published.version, "reason": reason},
-    )
-    return published
+    return written.created
+
+
+def history_import(
+    *, path: str, fmt: str = "auto", progress: Callable[[int, int], None] | None = None
+) -> HistoryReport:
+    """Import every line of the file; never stops on a bad one."""
+    started = time.monotonic()
+    fmt = format_of(path, fmt)
+    report = HistoryReport()
+    total = count_lines(path) if progress else 0
+    referential = Referential.load()
+    by = history_user()
+    for number, raw, unreadable in history_lines(path, fmt):
+        report.lines += 1
+        if unreadable:
+            report.errors.append((number, unreadable))
+        else:
+            record, reasons = history_record_parse(raw, referential=referential)
+            if record is None:
+                report.errors.append((number, " ; ".join(reasons)))
+            else:
+                try:
+                    created = history_line_import(record=record, by=by)
+                except Exception as error:  # one line's failure never stops the import
+                    report.errors.append((number, _("non importée : %(error)s") % {"error": error}))
+                else:
+                    if created:
+                        report.created += 1
+                    else:
+                        report.present += 1
+        if progress:
+            progress(number, max(total, number))
+    report.elapsed = time.monotonic() - started
+    return report
+
+
+def history_example_csv(records: list[dict[str, Any]]) -> str:
+    """The CSV that stands for these JSON lines (the inverse of ``_csv_record``), for documentation and tests."""
+    rows = []
+    for record in records:
+        row: dict[str, str] = {}
+        for key, value in record.items():
+            if key == "structure":
+                row.update({f"structure_{k}": str(v) for k, v in value.items()})
+            elif key == "handling":
+                for hk, hv in value.items():
+                    if hk == "accompaniment" and isinstance(hv, dict):
+                        row.update({f"handling_accompaniment_{k}": str(v or "") for k, v in hv.items()})
+                    elif hk == "escalations":
+                        names = [e if isinstance(e, str) else e["authority"] for e in hv]
+                        row["handling_escalations"] = CSV_LIST_SEPARATOR.join(names)
+                    else:
+                        row[f"handling_{hk}"] = _csv_value(hv)
+            else:
+                row[key] = _csv_value(value)
+        rows.append(row)
+    columns: list[str] = []
+    for row in rows:
+        columns += [c for c in row if c not in columns]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, list):
+        return CSV_LIST_SEPARATOR.join(str(v) for v in value)
+    return str(value)

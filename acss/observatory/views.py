@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from acss.core.audit import AuditOrigin
 from acss.core.errors import Refusal, refusal_on_form
 
-from . import access, charts, presentation, selectors, services
+from . import access, charts, presentation, publication, selectors
 from .forms import PublishForm
 from .periods import Period
 
@@ -260,7 +260,7 @@ def publish(request: HttpRequest) -> HttpResponse:
     form = PublishForm(request.POST, years=_publishable_years())
     if form.is_valid():
         try:
-            published = services.year_publish(
+            published = publication.year_publish(
                 year=form.cleaned_data["year"],
                 by=request.user,
                 reason=form.cleaned_data["reason"],

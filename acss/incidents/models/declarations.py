@@ -72,6 +72,16 @@ class Declaration(models.Model):
     structure_snapshot = models.JSONField(
         default=dict, blank=True, help_text=_("La structure telle qu'elle était au dépôt (OSE, NIS 2, type, taille).")
     )
+    # A past declaration loaded by ``import_declarations`` (``services.history``): never routed nor notified.
+    imported = models.BooleanField(_("importée de l'historique"), default=False)
+    imported_reference = models.CharField(
+        _("référence d'origine"),
+        max_length=100,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("La référence de la déclaration dans l'outil d'où elle a été importée."),
+    )
 
     # --- quick first alert (six fields) -----------------------------------------------------
     alert_summary = models.TextField(_("ce qui se passe"), blank=True)
