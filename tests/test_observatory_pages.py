@@ -134,3 +134,18 @@ def test_the_cell_dashboard_marks_the_current_month_and_year_partial(world):
     assert '<th scope="row">2026</th><td>3</td><td>partiel</td>' in years
     assert 'name="reason"' in html
     assert world.client("declarant_a").get(reverse("observatory:cell")).status_code == 404
+
+
+def test_the_public_pages_read_the_snapshot_not_the_declarations(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    past_declarations(world, 3)
+    published_year(world)
+    client = world.client("anonymous")
+    for url in (reverse("observatory:public"), reverse("observatory:year", args=[PAST_YEAR])):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        touched = [q["sql"] for q in queries.captured_queries if "declarations_declaration" in q["sql"]]
+        assert touched == [], url
+        assert len(queries.captured_queries) <= 8, url

@@ -64,14 +64,16 @@ def _format(value: float) -> str:
 
 
 def _nice_max(value: float) -> float:
-    """The top of the axis: 1, 2, 2.5 or 5 times a power of ten, at least the largest value."""
+    """The top of the axis: four even steps of 1, 2, 2.5 (from 25 up) or 5 times a power of ten (whole numbers from 4 up), at least
+    the largest value."""
     if value <= 0:
-        return 1
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if step * magnitude >= value:
-            return step * magnitude
-    return 10 * magnitude  # pragma: no cover - the loop ends at 10
+        return 4
+    raw = value / 4
+    magnitude = 10 ** max(len(str(int(raw))) - 1, 0)
+    for step in (1, 2, 2.5, 5, 10) if magnitude >= 10 else (1, 2, 5, 10):
+        if step * magnitude >= raw:
+            return 4 * step * magnitude
+    return 40 * magnitude  # pragma: no cover - the loop ends at 10
 
 
 def describe(title: str, points: list[Point], value_label: str) -> str:

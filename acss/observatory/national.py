@@ -26,9 +26,10 @@ class NationalYear:
         return f"{SOURCE_TITLE} – {self.year}"
 
 
-# The agency was « ASIP Santé » until the end of 2019, then « Agence du numérique en santé ».
-_ASIP = "ASIP Santé"
-_ANS = "Agence du numérique en santé"
+# The agency was « ASIP Santé » until the end of 2019, then « Agence du numérique en santé » (with their article:
+# « publié par l'Agence… »).
+_ASIP = "l'ASIP Santé"
+_ANS = "l'Agence du numérique en santé"
 
 NATIONAL_YEARS: tuple[NationalYear, ...] = (
     NationalYear(2018, 327, _ASIP),
