@@ -6,8 +6,8 @@ the past year (with their structures spread over the regions), publishes that ye
 tables); then grows the declarations' table to 1,024,000 rows by doubling it in SQL (INSERT … SELECT, ten times)
 and times the same page again. The page reads only the snapshot: the script checks, with the queries captured,
 that no query of the page names the declarations' table, and that the page is the same before and after. Each
-figure is the best of five rounds of 50 requests after 50 unmeasured ones (the spread of the rounds is noted). Target: the page at
-1,000,000 declarations costs at most 1.2 times the page at 1,000.
+figure is the best of five rounds of 50 requests after 50 unmeasured ones (the spread of the rounds is noted).
+Target: the page at 1,000,000 declarations costs at most 1.2 times the page at 1,000.
 """
 
 from __future__ import annotations
