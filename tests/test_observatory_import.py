@@ -6,16 +6,20 @@ from __future__ import annotations
 import io
 import json
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from acss.accompaniment.models import Accompaniment
 from acss.accounts.models import Structure
 from acss.core.models import AuditEvent
 from acss.incidents.models import Case, CaseState, Declaration, Escalation, EscalationSuggestion, Notification
+from acss.incidents.services.history import history_record_parse
 from acss.observatory.services import history_example_csv
 from tests.conftest import PARIS, make_structure
 
@@ -171,3 +175,55 @@ def test_imported_closed_cases_are_not_work_in_the_queue_open_ones_are(world, tm
     rows = world.client("analyst").get(reverse("incidents:queue")).context["rows"]
     shown = {row.declaration.imported_reference for row in rows}
     assert "OPEN-1" in shown and "CLOSED-1" not in shown
+
+
+def test_the_documented_examples_import(db, tmp_path):
+    text = (Path(__file__).resolve().parents[1] / "docs" / "observatory-import.md").read_text(encoding="utf-8")
+    json_example = text.split("```json\n", 1)[1].split("```", 1)[0]
+    csv_example = text.split("```csv\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "example.jsonl").write_text(json_example)
+    (tmp_path / "example.csv").write_text(csv_example.replace("SIG-2019-0042", "SIG-2019-0043"))
+    assert "1 créée(s), 0 déjà présente(s), 0 refusée(s)" in run(str(tmp_path / "example.jsonl"))
+    assert "1 créée(s), 0 déjà présente(s), 0 refusée(s)" in run(str(tmp_path / "example.csv"))
+    from_csv = Declaration.objects.get(imported_reference="SIG-2019-0043")
+    assert from_csv.structure == Declaration.objects.get(imported_reference="SIG-2019-0042").structure
+    assert set(from_csv.escalations.values_list("authority__authority_code", flat=True)) == {"fssi", "anssi"}
+    assert from_csv.accompaniment.closed_at is None and from_csv.case.state == CaseState.CLOSED
+
+
+JUNK = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+KEYS = st.sampled_from(
+    ["external_reference", "submitted_at", "structure", "handling", "origin", "category", "systems", "functioning"]
+)
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(KEYS, JUNK, max_size=6) | JUNK)
+def test_any_line_is_either_a_record_or_french_reasons_never_a_crash(raw):
+    record_, reasons = history_record_parse(raw)
+    assert (record_ is None) == bool(reasons)
+    assert all(isinstance(reason, str) and reason for reason in reasons)
+
+
+@pytest.mark.django_db
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 100), st.sampled_from(["", " ", "—"]))
+def test_a_valid_line_with_any_free_text_is_accepted(n, filler):
+    raw = record(f"H-{n}", title=f"{filler}Incident {n}", description=filler * n)
+    record_, reasons = history_record_parse(raw)
+    assert reasons == [] and record_.external_reference == f"H-{n}"
+    assert record_.fields["title"] == f"{filler}Incident {n}".strip()
+
+
+def test_an_imported_declaration_says_so_on_its_page(world, tmp_path):
+    run(write_jsonl(tmp_path, [record("PAGE-1")]))
+    declaration = Declaration.objects.get(imported_reference="PAGE-1")
+    html = world.client("analyst").get(reverse("incidents:detail", args=[declaration.reference])).content.decode()
+    assert "Reprise de l'historique (référence d'origine PAGE-1)" in html
+    other = world.client("analyst").get(reverse("incidents:detail", args=[world.decl_a.reference])).content.decode()
+    assert "Reprise de l'historique" not in other

@@ -8,11 +8,13 @@ import statistics as stats
 from datetime import datetime, timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from hypothesis import given
 from hypothesis import strategies as st
 
+from acss.incidents.models import Declaration
 from acss.incidents.selectors.statistics import percentile
+from acss.incidents.services.cases import case_merge
 from acss.observatory.indicators import DEFINITIONS, LABELS, compute_indicators, round_share, truncate_average
 from acss.observatory.periods import PARIS, Period
 
@@ -303,3 +305,34 @@ def test_the_command_prints_json_and_csv(small):
     out = io.StringIO()
     call_command("observatory", "--year", "2019", "--month", "4", stdout=out)
     assert json.loads(out.getvalue())["period"] == "avril 2019"
+
+
+def test_the_command_refuses_an_unknown_scope_in_french(db):
+    with pytest.raises(CommandError, match="région « 99 » inconnue"):
+        call_command("observatory", "--year", "2019", "--region", "99", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="type de structure « hopital » inconnu"):
+        call_command("observatory", "--year", "2019", "--structure-type", "hopital", stdout=io.StringIO())
+
+
+def test_a_merged_duplicate_is_counted_once(world, tmp_path):
+    path = tmp_path / "twice.jsonl"
+    path.write_text(
+        "\n".join(
+            json.dumps(x)
+            for x in (
+                line("D-1", "2019-05-02T10:00:00+02:00", handling={"qualified_at": "2019-05-02T12:00:00+02:00"}),
+                line("D-2", "2019-05-02T10:30:00+02:00"),
+            )
+        )
+    )
+    call_command("import_declarations", str(path), "--no-progress", stdout=io.StringIO())
+    assert compute_indicators(Period.month_of(2019, 5))["declarations"] == 2
+    survivor, duplicate = (Declaration.objects.get(imported_reference=r) for r in ("D-1", "D-2"))
+    case_merge(case=duplicate.case, by=world.personas["analyst"], into=survivor)
+    counted = compute_indicators(Period.month_of(2019, 5))
+    assert counted["declarations"] == 1 and counted["declaring_structures"] == 1
+
+
+def test_every_indicator_computed_is_defined(db):
+    computed = set(compute_indicators(Period.year_of(2019))) - {"period", "period_code", "partial", "scope"}
+    assert computed == set(DEFINITIONS)

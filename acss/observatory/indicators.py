@@ -46,11 +46,13 @@ LABELS: dict[str, str] = {
     "anssi_handled": gettext_lazy("Incidents pris en charge par l'ANSSI"),
     "ansm_communicated": gettext_lazy("Incidents communiqués à l'ANSM"),
     "sanitary_impact": gettext_lazy("Incidents ayant eu un impact sanitaire"),
+    "dgs_informed": gettext_lazy("Incidents transmis à la DGS"),
     "monthly_average": gettext_lazy("Moyenne de signalements par mois"),
     "by_month": gettext_lazy("Signalements par mois"),
     "by_region": gettext_lazy("Signalements par région"),
     "top_region": gettext_lazy("Région la plus participative"),
     "by_structure_type": gettext_lazy("Types de structures ayant déclaré"),
+    "by_structure_type_detail": gettext_lazy("Signalements par type de structure"),
     "health_establishments": gettext_lazy("Établissements de santé (public, privé, privé non lucratif)"),
     "degraded_mode_share": gettext_lazy("Part des incidents en fonctionnement dégradé"),
     "malicious_share": gettext_lazy("Part des incidents d'origine malveillante"),
@@ -94,6 +96,9 @@ DEFINITIONS: dict[str, str] = {
     "sanitary_impact": gettext_lazy(
         "Incidents pour lesquels la cellule a confirmé un impact sanitaire lors de la qualification."
     ),
+    "dgs_informed": gettext_lazy(
+        "Incidents transmis à la DGS (impact sanitaire avéré ou suspecté), transmission décidée par la cellule."
+    ),
     "monthly_average": gettext_lazy(
         "Nombre de déclarations divisé par le nombre de mois de la période, affiché tronqué à l'entier "
         "(392 / 12 = 32,7 s'affiche 32)."
@@ -107,6 +112,9 @@ DEFINITIONS: dict[str, str] = {
         "Répartition des déclarations selon le groupe de la structure déclarante : établissements de santé, "
         "laboratoires de biologie médicale, centres de radiothérapie, médico-social (principalement EHPAD), "
         "autres."
+    ),
+    "by_structure_type_detail": gettext_lazy(
+        "Nombre et part des déclarations par type de structure déclarante (référentiel des types)."
     ),
     "health_establishments": gettext_lazy(
         "Part des déclarations venant d'établissements de santé, puis, parmi elles, la part des établissements "

@@ -13,7 +13,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from acss.observatory.indicators import LABELS, compute_indicators
+from acss.incidents.selectors.statistics import region_names, structure_type_reference
+from acss.observatory.indicators import GROUP_LABELS, LABELS, compute_indicators
 from acss.observatory.periods import Period
 
 
@@ -55,6 +56,11 @@ class Command(BaseCommand):
                 period = Period.year_of(year)
         except ValueError as error:
             raise CommandError(f"période invalide : {error}") from None
+        if region and region not in region_names():
+            raise CommandError(f"région « {region} » inconnue : donnez son code INSEE (76 pour l'Occitanie).")
+        if structure_type and structure_type not in structure_type_reference() and structure_type not in GROUP_LABELS:
+            known = ", ".join([*GROUP_LABELS, *structure_type_reference()])
+            raise CommandError(f"type de structure « {structure_type} » inconnu : {known}.")
         indicators = compute_indicators(period, region=region, structure_type=structure_type)
         if fmt == "json":
             self.stdout.write(json.dumps(indicators, ensure_ascii=False, indent=2))
