@@ -90,3 +90,13 @@ def test_on_postgresql_a_trigger_refuses_update_and_delete(world):
         with pytest.raises(DatabaseError, match="frozen"), transaction.atomic():
             write()
     assert PublishedYear.objects.get(pk=published.pk).reason == ""
+
+
+def test_a_refused_publication_keeps_what_was_typed_and_says_why_in_french(world):
+    client = world.client("analyst")
+    response = client.post(reverse("observatory:publish"), {"year": "1990", "reason": "Motif saisi à garder"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Choisissez une année terminée dans la liste." in html
+    assert "Motif saisi à garder" in html
+    assert not PublishedYear.objects.exists()

@@ -220,7 +220,9 @@ def ars_region(request: HttpRequest, region: str) -> HttpResponse:
     if found is None or not access.reads_region(request.user, region):
         raise Http404("observatoire régional")
     codes = access.dashboard_regions(request.user)
-    context = {"region": found, "others": [] if codes is None else sorted(codes - {region})} | _live(region, "r")
+    names = selectors.regions()
+    others = [] if codes is None else [(code, names.get(code, code)) for code in sorted(codes - {region})]
+    context = {"region": found, "others": others} | _live(region, "r")
     return render(request, "observatory/ars.html", context)
 
 
