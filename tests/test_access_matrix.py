@@ -249,6 +249,13 @@ class Rule:
     api: bool = False
 
 
+def observatory_year_kwargs(world) -> dict:
+    """Last year, published by the cell (the observatory's public pages read its snapshot)."""
+    from .observatory_helpers import published_year
+
+    return {"year": published_year(world).year}
+
+
 def provider_parent_kwargs(world) -> dict:
     """A provider's incident with declaration A linked (one provider, many victims)."""
     from acss.providers.models import ProviderIncident, ProviderLink
@@ -451,6 +458,19 @@ RULES: dict[str, Rule] = {
     "providers:message": Rule(login_then(405), provider_parent_kwargs),
     "providers:close": Rule(login_then(405), provider_parent_kwargs),
     # --- end of one provider, many victims ---
+    # --- the observatory: a published year is public; the ARS its own region's dashboard; the cell all ---
+    "observatory:public": Rule(everyone(200)),
+    "observatory:year": Rule(everyone(200), observatory_year_kwargs),
+    "observatory:report": Rule(everyone(200), observatory_year_kwargs),
+    "observatory:report_pdf": Rule(everyone(200), observatory_year_kwargs),
+    "observatory:indicators_csv": Rule(everyone(200), observatory_year_kwargs),
+    "observatory:indicators_xlsx": Rule(everyone(200), observatory_year_kwargs),
+    "observatory:open_data": Rule(everyone(200), observatory_year_kwargs),
+    "observatory:ars": Rule(only(["ars_idf", "ars_other", "analyst"], status=302)),
+    "observatory:ars_region": Rule(only(["ars_idf", "analyst"]), lambda w: {"region": "11"}),
+    "observatory:cell": Rule(only(["analyst"])),
+    "observatory:publish": Rule(login_then(405)),
+    # --- end of the observatory ---
 }
 
 # The Django admin: one rule for its whole namespace (OTPAdminSite: superusers with a second factor only).

@@ -979,6 +979,13 @@ WRITES: dict[str, Write] = {
         says_why=True,
     ),
     # --- end of one provider, many victims ---
+    # --- the observatory: only the cell publishes a year; nobody else sees the cell's dashboard (404) ---
+    "observatory:publish": Write(
+        "observatory:publish",
+        page(["analyst"]),
+        ["analyst"],
+        body=lambda ctx: {"year": ctx.world.decl_a.submitted_at.year - 1, "reason": ""},
+    ),
     # --- API ----------------------------------------------------------------------------------------------
     "api:declaration_list": Write(
         "api:declaration_list",

@@ -67,6 +67,8 @@ def menus_of(html: str) -> dict[str, list[tuple[str, str]]]:
         ("analyst", "incidents:list", "Déclarations", None),
         ("analyst", "incidents:start", "Déclarations", None),  # on behalf of a structure
         ("ars_idf", "incidents:ars_board", "Tableau régional", None),
+        ("anonymous", "observatory:public", "Observatoire", None),
+        ("analyst", "observatory:cell", "Observatoire", "Cellule ACSS"),
     ],
 )
 def test_exactly_one_item_is_current(world, persona, path, page, menu):
@@ -137,10 +139,25 @@ def test_the_staff_navigation_groups_the_cell_pages(world):
         "File de tri",
         "Rédaction des alertes",
         "Prestataires",
+        "Observatoire",
         "Inscriptions à vérifier",
     ]
     # The ARS has no cell menu; like everyone, it has the public space of the watch.
     assert list(menus_of(world.client("ars_idf").get(reverse("portal:home")).content.decode())) == ["Alertes"]
+
+
+def test_everyone_finds_the_observatory_after_the_alerts_and_the_ars_its_region(world):
+    for persona in ("anonymous", "declarant_a", "ars_idf", "analyst"):
+        nav = nav_of(world.client(persona).get(reverse("portal:home")).content.decode())
+        labels = [text(e) for e in elements(nav, "li", "fr-nav__item")]
+        alerts = next(i for i, label in enumerate(labels) if label.startswith("Alertes"))
+        assert labels[alerts + 1] == "Observatoire", persona
+    ars = nav_of(world.client("ars_idf").get(reverse("observatory:ars_region", args=["11"])).content.decode())
+    regional = [a for a in elements(ars, "a") if text(a) == "Observatoire régional"]
+    assert [attr(a, "href") for a in regional] == [reverse("observatory:ars")]
+    assert attr(regional[0], "aria-current") == "page"
+    declarant = nav_of(world.client("declarant_a").get(reverse("portal:home")).content.decode())
+    assert "Observatoire régional" not in [text(a) for a in elements(declarant, "a")]
 
 
 def test_everyone_finds_the_public_space_of_the_watch(world):

@@ -30,8 +30,9 @@ FEATURES: dict[str, str | None] = {
     "inscription d'une structure": "accounts:register",
     "second facteur": "accounts:otp_verify",
     "interface d'administration": "admin:index",
-    "observatoire": None,
+    "observatoire": "observatory:public",
     "statistiques": None,
+    "données ouvertes": "observatory:open_data",
     "actualité": "alerts:news_list",
     "actualités": "alerts:news_list",
     "alerte de sécurité": "alerts:alert_list",
@@ -50,7 +51,6 @@ FEATURES: dict[str, str | None] = {
     "messagerie instantanée": None,
     "application mobile": None,
     "api publique": None,
-    "données ouvertes": None,
     "formulaire de contact de la cellule": None,
 }
 

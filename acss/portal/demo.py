@@ -13,6 +13,7 @@ from acss.accounts.demo import DEMO_PASSWORD, DemoLogin, load_demo_accounts
 from acss.accounts.models import User
 from acss.alerts.demo import load_demo_alerts
 from acss.incidents.services.demo import load_demo_declarations
+from acss.observatory.demo import load_demo_observatory
 from acss.providers.demo import load_demo_providers
 from acss.veille.demo import load_demo_watch
 
@@ -31,4 +32,5 @@ def load_demo() -> list[DemoLogin]:
         analyst=accounts.analyst,
         second_analyst=accounts.second_analyst,
     )
+    load_demo_observatory(analyst=accounts.analyst)
     return accounts.logins

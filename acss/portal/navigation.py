@@ -83,6 +83,7 @@ def navigation_items(user) -> list[NavItem]:
                             also=("alerts:cell_detail", "alerts:cell_edit", "alerts:cell_new", "alerts:concern_counts"),
                         ),
                         _link(_("Prestataires"), "providers:list", also=("providers:detail",)),
+                        _link(_("Observatoire"), "observatory:cell", also=("observatory:publish",)),
                         _link(
                             _("Inscriptions à vérifier"),
                             "accounts:pending_structures",
@@ -93,6 +94,7 @@ def navigation_items(user) -> list[NavItem]:
             )
         elif actor.ars_region_codes:
             items.append(_link(_("Tableau régional"), "incidents:ars_board"))
+            items.append(_link(_("Observatoire régional"), "observatory:ars", also=("observatory:ars_region",)))
     items.append(
         NavMenu(
             _("Alertes"),
@@ -106,6 +108,20 @@ def navigation_items(user) -> list[NavItem]:
                     "subscriptions:subscribe",
                     also=("subscriptions:requested", "subscriptions:confirm", "subscriptions:unsubscribe"),
                 ),
+            ),
+        )
+    )
+    items.append(
+        _link(
+            _("Observatoire"),
+            "observatory:public",
+            also=(
+                "observatory:year",
+                "observatory:report",
+                "observatory:report_pdf",
+                "observatory:indicators_csv",
+                "observatory:indicators_xlsx",
+                "observatory:open_data",
             ),
         )
     )
