@@ -12,27 +12,10 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from acss.core.progress import grouped, import_progress
 from acss.observatory.services import FORMATS, HistoryReport, history_import
 
 SHOWN_ERRORS = 50
-
-
-def _n(value: int) -> str:
-    return f"{value:,}".replace(",", " ")
-
-
-def _progress_bar():
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(
-        TextColumn("Import"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
 
 
 class Command(BaseCommand):
@@ -53,7 +36,7 @@ class Command(BaseCommand):
             raise CommandError(f"fichier illisible : {path} ({error.strerror})") from None
         show_bar = not no_progress and sys.stderr.isatty() and self.stdout.isatty()
         if show_bar:
-            bar = _progress_bar()
+            bar = import_progress()
             task = bar.add_task("import", total=None)
 
             def progress(done: int, total: int) -> None:
@@ -69,14 +52,14 @@ class Command(BaseCommand):
 
 def summary(report: HistoryReport) -> list[str]:
     """The closing summary, in French; its last line holds the totals."""
-    lines = [f"Import terminé en {report.elapsed:.1f} s : {_n(report.lines)} ligne(s) lue(s)."]
+    lines = [f"Import terminé en {report.elapsed:.1f} s : {grouped(report.lines)} ligne(s) lue(s)."]
     if report.errors:
-        lines.append(f"Lignes refusées ({_n(report.invalid)}) :")
+        lines.append(f"Lignes refusées ({grouped(report.invalid)}) :")
         lines += [f"  - ligne {number} : {reason}" for number, reason in report.errors[:SHOWN_ERRORS]]
         if report.invalid > SHOWN_ERRORS:
-            lines.append(f"  … et {_n(report.invalid - SHOWN_ERRORS)} autre(s).")
+            lines.append(f"  … et {grouped(report.invalid - SHOWN_ERRORS)} autre(s).")
     lines.append(
-        f"Total : {_n(report.created)} créée(s), {_n(report.present)} déjà présente(s), "
-        f"{_n(report.invalid)} refusée(s)."
+        f"Total : {grouped(report.created)} créée(s), {grouped(report.present)} déjà présente(s), "
+        f"{grouped(report.invalid)} refusée(s)."
     )
     return lines

@@ -12,29 +12,11 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from acss.core.progress import grouped, import_progress
 from acss.veille.importers import FORMATS, KIND_LABELS
 from acss.veille.services import ImportReport, veille_import
 
 SHOWN_ERRORS = 20  # invalid entries listed at the end; the ImportRun keeps up to 1000
-
-
-def _n(value: int) -> str:
-    return f"{value:,}".replace(",", " ")
-
-
-def _progress_bar():
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(
-        TextColumn("Import"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[source]}", style="dim"),
-        console=Console(stderr=True),
-        transient=True,
-    )
 
 
 class Command(BaseCommand):
@@ -52,7 +34,7 @@ class Command(BaseCommand):
     def handle(self, *args, paths: list[str], fmt: str, no_progress: bool, no_match: bool, **options) -> None:
         show_bar = not no_progress and sys.stderr.isatty() and self.stdout.isatty()
         if show_bar:
-            bar = _progress_bar()
+            bar = import_progress(with_source=True)
             task = bar.add_task("import", total=None, source="")
 
             def progress(done: int, total: int, source: str) -> None:
@@ -72,41 +54,47 @@ def summary(report: ImportReport) -> list[str]:
     """The closing summary, in French; its last line holds the totals."""
     run = f"import n° {report.run.pk}" if report.run else "import"
     lines = [
-        f"Import terminé en {report.elapsed:.1f} s : {_n(report.files_read)} fichier(s) ou adresse(s) lus ({run})."
+        f"Import terminé en {report.elapsed:.1f} s : {grouped(report.files_read)} fichier(s) ou adresse(s) lus ({run})."
     ]
     if report.invalid:
-        lines.append(f"Invalides ({_n(report.invalid)}) :")
+        lines.append(f"Invalides ({grouped(report.invalid)}) :")
         lines += [f"  - {e['source']} : {e['reason']}" for e in report.errors[:SHOWN_ERRORS]]
         if report.invalid > SHOWN_ERRORS:
-            lines.append(f"  … et {_n(report.invalid - SHOWN_ERRORS)} autre(s) (liste dans l'{run}, ImportRun.errors).")
+            lines.append(
+                f"  … et {grouped(report.invalid - SHOWN_ERRORS)} autre(s) (liste dans l'{run}, ImportRun.errors)."
+            )
     for kind, label in KIND_LABELS.items():
         counts = report.counts.get(kind)
         if not counts or not any(counts.values()):
             continue
         parts = [
-            f"{_n(counts['imported'])} importé(s)",
-            f"{_n(counts['updated'])} mis à jour",
-            f"{_n(counts['unchanged'])} inchangé(s)",
-            f"{_n(counts['invalid'])} invalide(s)",
+            f"{grouped(counts['imported'])} importé(s)",
+            f"{grouped(counts['updated'])} mis à jour",
+            f"{grouped(counts['unchanged'])} inchangé(s)",
+            f"{grouped(counts['invalid'])} invalide(s)",
         ]
         if counts["ignored"]:
-            parts.append(f"{_n(counts['ignored'])} ignoré(s)")
+            parts.append(f"{grouped(counts['ignored'])} ignoré(s)")
         extra = ""
         if kind == "csaf" and report.nonconformant:
-            extra = f" — dont {_n(report.nonconformant)} écrit(s) avec des avertissements de conformité"
+            extra = f" — dont {grouped(report.nonconformant)} écrit(s) avec des avertissements de conformité"
         if kind == "certfr" and report.with_warnings:
-            extra = f" — dont {_n(report.with_warnings)} écrit(s) avec des champs écartés (avertissements conservés)"
+            extra = (
+                f" — dont {grouped(report.with_warnings)} écrit(s) avec des champs écartés (avertissements conservés)"
+            )
         lines.append(f"  {label:<11} {', '.join(parts)}{extra}")
     if report.stubs:
         lines.append(
-            f"  {_n(report.stubs)} vulnérabilité(s) citée(s) par le CERT-FR créée(s) sans notice CVE (à compléter)."
+            f"  {grouped(report.stubs)} vulnérabilité(s) citée(s) par le CERT-FR créée(s) sans notice CVE (à compléter)."
         )
     if report.files_ignored:
-        lines.append(f"  {_n(report.files_ignored)} fichier(s) sans données ignoré(s) dans les dossiers (README…).")
+        lines.append(
+            f"  {grouped(report.files_ignored)} fichier(s) sans données ignoré(s) dans les dossiers (README…)."
+        )
     if report.matching == "called":
         lines.append(
-            f"Rapprochement : {_n(report.matched_vulnerabilities)} vulnérabilité(s) et "
-            f"{_n(report.matched_advisories)} avis transmis."
+            f"Rapprochement : {grouped(report.matched_vulnerabilities)} vulnérabilité(s) et "
+            f"{grouped(report.matched_advisories)} avis transmis."
         )
     elif report.matching == "absent":
         lines.append("Rapprochement : acss.veille.matching.match_records absent, rien n'a été rapproché.")
@@ -115,7 +103,7 @@ def summary(report: ImportReport) -> list[str]:
     elif report.matching == "error":
         lines.append(f"Rapprochement : ÉCHEC ({report.matching_error}).")
     lines.append(
-        f"Total : {_n(report.imported)} importé(s), {_n(report.updated)} mis à jour, "
-        f"{_n(report.unchanged)} inchangé(s), {_n(report.invalid)} invalide(s)."
+        f"Total : {grouped(report.imported)} importé(s), {grouped(report.updated)} mis à jour, "
+        f"{grouped(report.unchanged)} inchangé(s), {grouped(report.invalid)} invalide(s)."
     )
     return lines
