@@ -275,9 +275,23 @@ def test_overdue_detection_and_the_panels(world):
     assert "Vos actions de remédiation" in mine and late.title in mine and done_late.title not in mine
     other = world.client("declarant_b").get(dashboard).content.decode()
     assert late.title not in other
-    # A closed accompaniment's actions are no longer overdue.
+    # The analyst's queue flags the declaration whose plan is late, and only that one, with a link to its plan.
+    PlanAction.objects.filter(pk=accompaniment.actions.all()[2].pk).update(
+        due_on=timezone.localdate() - timedelta(days=1)
+    )
+    rows = world.client("analyst").get(reverse("incidents:queue") + "?state=all").context["rows"]
+    flags = {row.declaration.reference: [(f.label, f.url) for f in row.flags] for row in rows}
+    assert flags[world.decl_a.reference] == [("2 actions du plan en retard", page(world.decl_a.reference))]
+    assert all(not f for ref, f in flags.items() if ref != world.decl_a.reference)
+    queue = world.client("analyst").get(reverse("incidents:queue") + "?state=all").content.decode()
+    assert "2 actions du plan en retard" in queue
+    # A closed accompaniment's actions are no longer overdue, in the queue either.
     services.accompaniment_close(by=world.personas["analyst"], declaration=world.decl_a)
     assert list(overdue_plan_actions(user=world.personas["analyst"])) == []
+    assert (
+        "du plan en retard"
+        not in world.client("analyst").get(reverse("incidents:queue") + "?state=all").content.decode()
+    )
 
 
 def test_template_versioning(world):

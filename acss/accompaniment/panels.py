@@ -3,10 +3,13 @@ remediation plans; for the cell, the overdue actions of every plan."""
 
 from __future__ import annotations
 
-from acss.core.panels import Panel
+from django.urls import reverse
+from django.utils.translation import ngettext
+
+from acss.core.panels import Panel, RowFlag
 
 from . import access
-from .selectors import open_plan_actions_of_structures, overdue_plan_actions
+from .selectors import open_plan_actions_of_structures, overdue_plan_action_counts, overdue_plan_actions
 
 SHOWN = 50
 
@@ -33,3 +36,20 @@ def missions_panel(user, declaration) -> Panel | None:
 
 
 DECLARATION_PANELS = (missions_panel,)
+
+
+def overdue_plan_flags(user, ids: list[int]) -> dict[int, list[RowFlag]]:
+    """On the queue's rows: the number of overdue actions of the declaration's remediation plan."""
+    counts = overdue_plan_action_counts(user=user, declaration_ids=ids)
+    return {
+        declaration_id: [
+            RowFlag(
+                ngettext("%(n)d action du plan en retard", "%(n)d actions du plan en retard", n) % {"n": n},
+                reverse("accompaniment:detail", args=[reference]),
+            )
+        ]
+        for declaration_id, (reference, n) in counts.items()
+    }
+
+
+DECLARATION_FLAGS = (overdue_plan_flags,)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -78,6 +78,19 @@ def _open_actions(*, user) -> QuerySet[PlanAction]:
 def overdue_plan_actions(*, user) -> QuerySet[PlanAction]:
     """The open actions of open accompaniments the person reads whose due date has passed."""
     return _open_actions(user=user).filter(due_on__lt=timezone.localdate())
+
+
+def overdue_plan_action_counts(*, user, declaration_ids: list[int]) -> dict[int, tuple[str, int]]:
+    """How many overdue actions the open plan of each of these declarations has (those the person reads), in one
+    query: ``{declaration id: (reference, count)}`` for the declarations that have some."""
+    rows = (
+        overdue_plan_actions(user=user)
+        .filter(accompaniment__declaration_id__in=declaration_ids)
+        .order_by()
+        .values_list("accompaniment__declaration_id", "accompaniment__declaration__reference")
+        .annotate(n=Count("id"))
+    )
+    return {declaration_id: (reference, n) for declaration_id, reference, n in rows}
 
 
 def open_plan_actions_of_structures(*, user) -> QuerySet[PlanAction]:

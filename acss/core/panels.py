@@ -70,3 +70,33 @@ def declaration_indicators(declaration) -> list[str]:
         for provider in getattr(import_module(f"{app_config.name}.panels"), "DECLARATION_INDICATORS", ()):
             found.extend(provider(declaration))
     return found
+
+
+@dataclass(frozen=True)
+class RowFlag:
+    """A badge on a declaration's row in the cell's queue, set by a feature application: a label already
+    translated, and where it leads (the feature's page of that declaration)."""
+
+    label: str
+    url: str = ""
+
+
+# The flags of the declarations ``ids`` for the person: takes the person and the ids (those of one page of the
+# queue), gives ``{declaration id: [RowFlag, …]}`` for the declarations that have one, in one query.
+DeclarationFlagsProvider = Callable[[Any, "list[int]"], "Mapping[int, list[RowFlag]]"]
+
+
+def declaration_flags(user, ids: list[int]) -> dict[int, list[RowFlag]]:
+    """The flags the feature applications put on the queue's rows (each application's ``panels`` module lists its
+    providers in ``DECLARATION_FLAGS``): the queue shows, say, a plan's overdue actions without importing the
+    accompaniment."""
+    found: dict[int, list[RowFlag]] = {}
+    if not ids:
+        return found
+    for app_config in apps.get_app_configs():
+        if not module_has_submodule(app_config.module, "panels"):
+            continue
+        for provider in getattr(import_module(f"{app_config.name}.panels"), "DECLARATION_FLAGS", ()):
+            for declaration_id, flags in provider(user, ids).items():
+                found.setdefault(declaration_id, []).extend(flags)
+    return found

@@ -233,6 +233,7 @@ class QueueRow:
     paused: bool
     criticity: int
     provisional: bool
+    flags: tuple = ()  # the feature applications' badges (``acss.core.panels.RowFlag``)
 
     @property
     def case(self):
@@ -247,8 +248,12 @@ class QueueRow:
         return str(CRITICITY_LABELS.get(self.criticity, self.criticity))
 
 
-def queue_rows(declarations: Iterable[Declaration], *, now: datetime) -> list[QueueRow]:
-    """What each row shows, from the rows already loaded (no query)."""
+def queue_rows(
+    declarations: Iterable[Declaration], *, now: datetime, flags: Mapping[int, list] | None = None
+) -> list[QueueRow]:
+    """What each row shows, from the rows already loaded (no query), with the feature applications' ``flags`` by
+    declaration id."""
+    flags = flags or {}
     rows = []
     for d in declarations:
         case = d.case
@@ -262,6 +267,7 @@ def queue_rows(declarations: Iterable[Declaration], *, now: datetime) -> list[Qu
                 paused=case.is_open and case.waiting_since is not None,
                 criticity=case.effective_criticity,
                 provisional=case.criticity is None,
+                flags=tuple(flags.get(d.pk, ())),
             )
         )
     return rows

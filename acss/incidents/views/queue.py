@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from acss.accounts.selectors import actor_for
 from acss.core.audit import AuditOrigin
+from acss.core.panels import declaration_flags
 from acss.incidents import access
 from acss.incidents.queue import (
     BOARD_PAGE_SIZE,
@@ -71,7 +72,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             "selected": set(bulk.cleaned_data.get("cases", [])) if bulk.is_bound else set(),
             "counters": case_queue_counters(user=request.user, now=now),
             "page": page,
-            "rows": queue_rows(page.object_list, now=now),
+            "rows": queue_rows(
+                page.object_list, now=now, flags=declaration_flags(request.user, [d.pk for d in page.object_list])
+            ),
             "now": now,
         },
     )
