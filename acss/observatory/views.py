@@ -72,12 +72,12 @@ def report(request: HttpRequest, year: int) -> HttpResponse:
 @require_safe
 def report_pdf(request: HttpRequest, year: int) -> HttpResponse:
     from django.contrib.staticfiles import finders
-    from weasyprint import CSS, HTML
+
+    from acss.core.pdf import pdf_from_html
 
     published = _published_or_404(request, year)
     html = render_to_string("observatory/report_pdf.html", _year_context(published), request=request)
-    stylesheet = CSS(filename=finders.find("acss/observatory-report.css"))
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(stylesheets=[stylesheet])
+    pdf = pdf_from_html(html, css_files=(finders.find("acss/observatory-report.css"),))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="observatoire-{published.year}-v{published.version}.pdf"'
     return response

@@ -160,7 +160,7 @@ def filing_json(request: HttpRequest, reference: str, stage: str) -> HttpRespons
 @login_required
 @require_safe
 def filing_pdf(request: HttpRequest, reference: str, stage: str) -> HttpResponse:
-    from weasyprint import CSS, HTML  # heavy: loaded on the first download only
+    from acss.core.pdf import pdf_from_html  # WeasyPrint is heavy: loaded on the first download only
 
     declaration = filing_declaration_get(user=request.user, reference=reference)
     document = filing_document(
@@ -175,8 +175,6 @@ def filing_pdf(request: HttpRequest, reference: str, stage: str) -> HttpResponse
             "zone": zone_of(declaration.structure),
         },
     )
-    response = HttpResponse(
-        HTML(string=html).write_pdf(stylesheets=[CSS(string=PDF_CSS)]), content_type="application/pdf"
-    )
+    response = HttpResponse(pdf_from_html(html, css_text=PDF_CSS), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(document, "pdf")}"'
     return response
