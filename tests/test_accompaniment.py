@@ -218,6 +218,35 @@ def test_the_structure_adds_its_own_action_but_only_the_cell_edits_one(world):
     )
 
 
+def test_a_double_click_adds_the_action_once(world):
+    accompaniment = opened(world, template=None)
+    ref = world.decl_a.reference
+    client = world.client("declarant_a")
+    key = client.get(page(ref)).context["submission_key"]
+    body = {"title": "Sauvegarder hors ligne", "owner_name": "DSI", "submission_key": key}
+    first = client.post(reverse("accompaniment:action_add", args=[ref]), body)
+    second = client.post(reverse("accompaniment:action_add", args=[ref]), body, follow=True)
+    assert first.status_code == 302 and second.status_code == 200
+    assert accompaniment.actions.count() == 1
+    assert "Action ajoutée au plan." in second.content.decode()  # the retry says it is done
+    # The same key for another action of the page (back in the browser): nothing is done, and it is said.
+    other = client.post(
+        reverse("accompaniment:action_add", args=[ref]),
+        {"title": "Autre action", "owner_name": "DSI", "submission_key": key},
+        follow=True,
+    )
+    assert accompaniment.actions.count() == 1
+    assert "Ce formulaire a déjà servi pour une autre action" in other.content.decode()
+    # A new page, a new key: a second action is added.
+    fresh = client.get(page(ref)).context["submission_key"]
+    assert fresh != key
+    client.post(
+        reverse("accompaniment:action_add", args=[ref]),
+        {"title": "Autre action", "owner_name": "DSI", "submission_key": fresh},
+    )
+    assert accompaniment.actions.count() == 2
+
+
 def test_an_invalid_evidence_file_is_refused_on_the_page(world):
     accompaniment = opened(world)
     action = accompaniment.actions.first()

@@ -7,6 +7,8 @@ typed and why.
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -16,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from acss.core.audit import AuditOrigin, audit_record
 from acss.core.errors import Refusal, refusal_on_form
+from acss.core.idempotency import IdempotencyConflictError, scoped_key
 from acss.incidents.selectors.declarations import declaration_get_visible
 
 from . import access, actions, services
@@ -62,6 +65,7 @@ def _page(request: HttpRequest, declaration, *, status: int = 200, **bound) -> H
         {
             "title": _("Accompagnement"),
             "declaration": declaration,
+            "submission_key": uuid.uuid4().hex,  # a double click does the action once
             "accompaniment": accompaniment,
             "entries": sheet_entries(accompaniment=accompaniment) if accompaniment else [],
             "actions": actions,
@@ -112,6 +116,8 @@ def _perform(request: HttpRequest, name: str, declaration, *, target=None, prefi
     )
     if form is not None and not form.is_valid():
         return form, False
+    # A double click or a page sent again does the action once, and says it is done.
+    key = scoped_key(kind=f"acc-{name}", user_pk=request.user.pk, key=request.POST.get("submission_key"))
     try:
         actions.action_run(
             name=name,
@@ -120,8 +126,11 @@ def _perform(request: HttpRequest, name: str, declaration, *, target=None, prefi
             by=request.user,
             data=form.cleaned_data if form is not None else {},
             origin=AuditOrigin.of(request),
-            key=None,
+            key=key,
         )
+    except IdempotencyConflictError:  # back in the browser, another form of the same page sent with its key
+        messages.error(request, _("Ce formulaire a déjà servi pour une autre action : rien n'a été fait cette fois."))
+        return form, False
     except Refusal as exc:
         if form is None:
             messages.error(request, exc.message)
@@ -146,7 +155,13 @@ def accompaniment_open(request: HttpRequest, reference: str) -> HttpResponse:
     return render(
         request,
         "accompaniment/open.html",
-        {"title": _("Ouvrir l'accompagnement"), "declaration": declaration, "form": form, "templates": templates},
+        {
+            "title": _("Ouvrir l'accompagnement"),
+            "declaration": declaration,
+            "form": form,
+            "templates": templates,
+            "submission_key": uuid.uuid4().hex,
+        },
     )
 
 
@@ -289,6 +304,7 @@ def _missions_page(request: HttpRequest, declaration, *, status: int = 200, **bo
         {
             "title": _("Missions d'expertise"),
             "declaration": declaration,
+            "submission_key": uuid.uuid4().hex,  # a double click does the action once
             "request_form": (bound.get("request_form") or MissionRequestForm())
             if access.MISSION_REQUEST in allowed
             else None,
