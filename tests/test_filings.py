@@ -379,6 +379,21 @@ def test_each_save_is_a_new_version_and_none_is_changed(world):
     assert AuditEvent.objects.filter(action="filing.saved").count() == 2
 
 
+def test_versions_refuse_update_on_postgresql(world):
+    from django.db import DatabaseError, connection, transaction
+
+    declaration = ransomware(world)
+    content = content_of(world.api("declarant_a"), declaration, EW)["content"]
+    world.client("declarant_a").post(url("incidents:filing", declaration, EW), content | {"submission_key": "v"})
+    version = RegulatoryFilingVersion.objects.get(filing__declaration=declaration)
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger is PostgreSQL's")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        RegulatoryFilingVersion.objects.filter(pk=version.pk).update(content={"summary": "Réécrit."})
+    version.refresh_from_db()
+    assert version.content["summary"] == content["summary"]
+
+
 def test_an_invalid_form_keeps_what_was_typed_and_says_why_in_french(world):
     declaration = ransomware(world)
     typed = {"summary": "Ce que j'ai tapé reste là.", "suspected_malicious": "peut-être", "submission_key": "x"}
