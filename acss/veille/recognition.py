@@ -211,7 +211,7 @@ def _without_urls(text: str) -> str:
 
 
 def _cpe_product(cpe: str) -> str:
-    fields = re.split(r"(?<!\\):", cpe)
+    fields = re.split(r"(?<!\\):", cpe) if "\\" in cpe else cpe.split(":")
     return fields[4].replace("_", " ").replace("\\", "") if len(fields) > 4 else ""
 
 
