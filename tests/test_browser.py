@@ -14,9 +14,11 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps as django_apps
@@ -52,6 +54,8 @@ BLOCKING_IMPACTS = ("serious", "critical")
 # Policy directive …" (recent, for inline scripts, handlers and styles).
 CSP_CONSOLE_MARKERS = ("Content Security Policy", "Refused to")
 
+# The demo publishes last year's observatory (``acss/observatory/demo.py``).
+DEMO_YEAR = datetime.now(ZoneInfo("Europe/Paris")).year - 1
 DECLARANT = "directeur@chu-paris.demo.example.fr"
 ANALYST = "analyste@acss.demo.example.fr"
 
@@ -64,6 +68,7 @@ ANONYMOUS_PAGES = [
     "/compte/connexion/",
     "/compte/inscription/",
     "/compte/mot-de-passe/oublie/",
+    "/observatoire/",
 ]
 DECLARANT_PAGES = [
     "/espace/",
@@ -76,8 +81,24 @@ DECLARANT_PAGES = [
     "/declarations/ACSS-2026-000003/situation/",
     "/declarations/ACSS-2026-000003/complements/",
     "/fiches-reflexes/rancongiciel/",
+    "/declarations/ACSS-2026-000003/declarations-reglementaires/",
+    "/declarations/ACSS-2026-000003/missions/",
+    "/observatoire/",  # with the demo's published year: the trend and the en bref
+    f"/observatoire/{DEMO_YEAR}/",
+    f"/observatoire/{DEMO_YEAR}/rapport/",
 ]
-ANALYST_PAGES = ["/espace/", "/declarations/", "/acss/inscriptions/", "/declarations/ACSS-2026-000003/"]
+ANALYST_PAGES = [
+    "/espace/",
+    "/declarations/",
+    "/acss/inscriptions/",
+    "/declarations/ACSS-2026-000003/",
+    "/acss/dossiers/",
+    "/acss/observatoire/",
+    "/acss/veille/cert-fr/",
+    "/acss/prestataires/",
+    "/declarations/ACSS-2026-000003/accompagnement/",
+    "/declarations/ACSS-2026-000003/observables/",
+]
 
 # Runs in every document before the page's own scripts (Playwright's init scripts are not
 # subject to the page's CSP), so that no violation is missed, even one during parsing.
