@@ -577,3 +577,45 @@ def test_the_demo_ransomware_has_its_early_warning_sent_and_the_rest_pending(db,
     assert rows[NOTIF].state == "pending" and rows[FINAL].state == "pending"
     call_command("load_demo", stdout=__import__("io").StringIO())  # loaded again: nothing doubled
     assert RegulatoryFilingVersion.objects.filter(filing__declaration=declaration).count() == 1
+
+
+def test_the_cells_queue_flags_the_filings_past_their_deadline(world, django_assert_max_num_queries):
+    from django.utils import timezone
+
+    from acss.incidents.selectors.filings import late_filings
+
+    aware = timezone.now().replace(microsecond=0) - timedelta(days=5)
+    declaration = ransomware(world, aware=aware)  # 24 h and 72 h are past, the month is not
+    queue = reverse("incidents:queue") + "?state=all"
+
+    def flags() -> dict[str, list[tuple[str, str]]]:
+        rows = world.client("analyst").get(queue).context["rows"]
+        return {r.declaration.reference: [(f.label, f.url) for f in r.flags] for r in rows}
+
+    filings = url("incidents:filings", declaration)
+    assert flags()[declaration.reference] == [
+        ("NIS 2 : alerte précoce (24 h) : en retard", filings),
+        ("NIS 2 : notification d'incident (72 h) : en retard", filings),
+        ("CNIL : notification d'une violation de données personnelles (72 h) : en retard", filings),
+    ]
+    assert not flags()[world.decl_b.reference]  # no stage called for
+    # The same states as the declaration's own list of filings (the rows' rule, read for a whole page at once).
+    now = timezone.now()
+    late_in_rows = [r.stage for r in filing_rows(declaration=declaration, now=now) if r.late]
+    ids = [world.decl_a.pk, world.decl_b.pk, world.decl_c.pk]
+    with django_assert_max_num_queries(2):
+        assert late_filings(declaration_ids=ids, now=now) == {declaration.pk: (declaration.reference, late_in_rows)}
+    # Sent: no longer flagged. No personal data named: no CNIL stage.
+    sent_at = aware + timedelta(hours=20)
+    response = world.client("declarant_a").post(
+        url("incidents:filing_sent", declaration, EW),
+        {"sent_at": sent_at.astimezone(PARIS).strftime("%Y-%m-%dT%H:%M"), "submission_key": "q1"},
+    )
+    assert response.status_code == 302
+    declaration.data_categories.set([])
+    assert [label for label, _ in flags()[declaration.reference]] == [
+        "NIS 2 : notification d'incident (72 h) : en retard"
+    ]
+    assert (
+        "NIS 2 : notification d&#x27;incident (72 h) : en retard" in world.client("analyst").get(queue).content.decode()
+    )

@@ -79,13 +79,17 @@ def personal_data_breach(declaration) -> bool:
     A loss of confidentiality, or the CNIL already notified (the clock's rule before), or — widened — a loss of
     availability or integrity of personal data: the declaration names health or staff data among the data
     affected and says the systems were unavailable or altered (a ransomware encrypting patient records is a breach
-    of availability). The data categories are read only for a saved declaration (one query)."""
+    of availability). The data categories are read only for a saved declaration (one query, or none when a selector annotated
+    ``names_personal_data``)."""
     if declaration.confidentiality_loss or declaration.cnil_notified:
         return True
     if not (getattr(declaration, "unavailability", False) or getattr(declaration, "integrity_loss", False)):
         return False
     if not getattr(declaration, "pk", None):
         return False
+    names_personal_data = getattr(declaration, "names_personal_data", None)  # annotated for many rows at once
+    if names_personal_data is not None:
+        return bool(names_personal_data)
     return declaration.data_categories.filter(code__in=PERSONAL_DATA_CATEGORIES).exists()
 
 

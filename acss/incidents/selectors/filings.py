@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.http import Http404
 
 from acss.core.calendars import zone_of
@@ -17,7 +17,9 @@ from acss.incidents.filings import FilingSource, prefill
 from acss.incidents.forms.filings import STAGE_FORMS
 from acss.incidents.models import Case, Declaration, FilingStage, RegulatoryFiling, RegulatoryFilingVersion
 from acss.incidents.rules import (
+    FILING_LATE,
     FILING_STATE_LABELS,
+    PERSONAL_DATA_CATEGORIES,
     filing_deadlines,
     filing_stages,
     filing_state,
@@ -108,6 +110,39 @@ def filing_rows(*, declaration: Declaration, now: datetime) -> list[FilingRow]:
             )
         )
     return rows
+
+
+def late_filings(*, declaration_ids: list[int], now: datetime) -> dict[int, tuple[str, list[str]]]:
+    """Declaration id → its reference and the stages past their deadline and not sent, for these declarations (a page of the cell's
+    queue), in two queries whatever their number: the declarations with whether they name personal data, and the
+    sendings recorded."""
+    categories = Declaration.data_categories.through
+    declarations = Declaration.objects.filter(pk__in=declaration_ids).select_related("structure__departement")
+    declarations = declarations.annotate(
+        names_personal_data=Exists(
+            categories.objects.filter(declaration_id=OuterRef("pk"), datacategory__code__in=PERSONAL_DATA_CATEGORIES)
+        )
+    )
+    sent: dict[int, dict[str, datetime]] = {}
+    for declaration_id, stage, sent_at in RegulatoryFiling.objects.filter(
+        declaration_id__in=declaration_ids, sent_at__isnull=False
+    ).values_list("declaration_id", "stage", "sent_at"):
+        sent.setdefault(declaration_id, {})[stage] = sent_at
+    late: dict[int, tuple[str, list[str]]] = {}
+    for declaration in declarations:
+        stages = filing_stages(declaration)
+        if not stages:
+            continue
+        mine = sent.get(declaration.pk, {})
+        due = filing_deadlines(regulatory_deadlines(declaration, mine))
+        overdue = [
+            stage
+            for stage in stages
+            if filing_state(due=due[stage], sent_at=mine.get(stage), has_content=False, now=now) == FILING_LATE
+        ]
+        if overdue:
+            late[declaration.pk] = (declaration.reference, overdue)
+    return late
 
 
 def filing_versions(*, declaration: Declaration, stage: str) -> list[RegulatoryFilingVersion]:
