@@ -434,6 +434,10 @@ RULES: dict[str, Rule] = {
     "accompaniment:mission_report": Rule(only(READS_MISSIONS_A), lambda w: expert_mission_kwargs(w, "finished")),
     "accompaniment:api_actions": Rule(api([], refused=405), lambda w: {"reference": w.decl_a.reference}, api=True),
     "accompaniment:api_missions": Rule(api(READS_MISSIONS_A), lambda w: {"reference": w.decl_a.reference}, api=True),
+    "accompaniment:api_mission_report": Rule(
+        api(READS_MISSIONS_A), lambda w: expert_mission_kwargs(w, "finished"), api=True
+    ),
+    "accompaniment:api_evidence": Rule(api(SEES_DECL_A), accompaniment_evidence_kwargs, api=True),
     # --- observables on cases: read by whoever reads the declaration; extraction by the cell and the structure ---
     "incidents:filings": Rule(only(READS_FILINGS_A), lambda w: {"reference": w.decl_a.reference}),
     "incidents:filing": Rule(only(READS_FILINGS_A), filing_kwargs),

@@ -280,6 +280,15 @@ def test_evidence_is_downloaded_as_an_attachment(world):
     assert response["Content-Type"] == "application/octet-stream"
     assert b"".join(response.streaming_content) == PDF
     assert AuditEvent.objects.filter(action="accompaniment.evidence_downloaded").count() == 1
+    # The same file through the API, with a token: the address the plan's API gives, the same rules.
+    plan = world.api("ars_idf").get(reverse("accompaniment:api_detail", args=[world.decl_a.reference])).json()
+    listed = next(a for a in plan["actions"] if a["id"] == action.pk)
+    assert listed["evidence_url"] == reverse("accompaniment:api_evidence", args=[world.decl_a.reference, action.pk])
+    response = world.api("ars_idf").get(listed["evidence_url"])
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+    assert b"".join(response.streaming_content) == PDF
+    assert AuditEvent.objects.filter(action="accompaniment.evidence_downloaded").count() == 2
+    assert world.api("declarant_b").get(listed["evidence_url"]).status_code == 404
 
 
 def test_overdue_detection_and_the_panels(world):

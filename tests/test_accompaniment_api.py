@@ -106,8 +106,15 @@ def test_finishing_a_mission_with_its_report_in_multipart_then_reading_it(world)
     listing = world.api("declarant_a").get(reverse("accompaniment:api_missions", args=[world.decl_a.reference]))
     (mission,) = listing.json()
     assert mission["state"] == MissionState.FINISHED and mission["report_file"] == "rapport.pdf"
-    download = world.client("declarant_a").get(mission["report_url"])
+    # The report, with the token (the API's own address), as an attachment; the page's address for a browser.
+    assert mission["report_url"] == reverse("accompaniment:api_mission_report", args=[world.decl_a.reference, pk])
+    download = world.api("declarant_a").get(mission["report_url"])
     assert download.status_code == 200 and b"".join(download.streaming_content) == REPORT
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert download["Content-Type"] == "application/octet-stream"
+    assert world.api("ars_idf").get(mission["report_url"]).status_code == 404  # the ARS does not see missions
+    page = world.client("declarant_a").get(reverse("accompaniment:mission_report", args=[world.decl_a.reference, pk]))
+    assert page.status_code == 200 and b"".join(page.streaming_content) == REPORT
 
 
 def test_unknown_action_and_missing_target_are_refused_in_french(world):

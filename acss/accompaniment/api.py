@@ -9,7 +9,9 @@ other than the FSSI).
 from __future__ import annotations
 
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -21,6 +23,7 @@ from acss.core.idempotency import scoped_key
 from acss.incidents.selectors.declarations import declaration_get_visible
 
 from . import access, actions
+from .downloads import evidence_response, mission_report_response
 from .models import Accompaniment, EntryKind, ExpertMission, PlanAction, SheetEntry
 from .selectors import (
     accompaniment_for,
@@ -53,6 +56,9 @@ class ActionSerializer(serializers.Serializer):
     overdue = serializers.BooleanField()
     evidence_note = serializers.CharField()
     evidence_file = serializers.CharField(allow_null=True, help_text="Nom du fichier de preuve, s'il y en a un.")
+    evidence_url = serializers.CharField(
+        allow_null=True, help_text="Où télécharger la preuve avec le jeton (pièce jointe), s'il y en a une."
+    )
     updated_at = serializers.DateTimeField()
 
 
@@ -89,6 +95,11 @@ def _action(action: PlanAction) -> dict:
         "overdue": action.is_overdue,
         "evidence_note": action.evidence_note,
         "evidence_file": action.evidence_name or None,
+        "evidence_url": reverse(
+            "accompaniment:api_evidence", args=[action.accompaniment.declaration.reference, action.pk]
+        )
+        if action.evidence_file
+        else None,
         "updated_at": action.updated_at,
     }
 
@@ -166,7 +177,7 @@ def _mission(mission: ExpertMission) -> dict:
         "opened_at": mission.opened_at,
         "report_summary": mission.report_summary,
         "report_file": mission.report_name or None,
-        "report_url": f"/declarations/{ref}/missions/{mission.pk}/rapport/" if mission.report_file else None,
+        "report_url": f"/api/v1/accompagnements/{ref}/missions/{mission.pk}/rapport/" if mission.report_file else None,
         "finished_at": mission.finished_at,
         "refusal_reason": mission.refusal_reason,
         "refused_at": mission.refused_at,
@@ -183,6 +194,26 @@ class MissionListAPI(APIView):
         declaration = declaration_get_for_missions(user=request.user, reference=reference)
         missions = expert_missions(declaration=declaration)
         return Response(MissionSerializer([_mission(m) for m in missions], many=True).data)
+
+
+class MissionReportAPI(APIView):
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ErrorSerializer},
+        summary="Le rapport d'une mission d'expertise terminée",
+        description="Un téléchargement (pièce jointe). Le FSSI, la cellule ACSS et la structure ; pour les autres, 404.",
+    )
+    def get(self, request, reference, pk):
+        return mission_report_response(request, reference=reference, pk=pk)
+
+
+class EvidenceAPI(APIView):
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ErrorSerializer},
+        summary="La preuve (fichier) d'une action du plan de remédiation",
+        description="Un téléchargement (pièce jointe), pour qui lit l'accompagnement ; pour les autres, 404.",
+    )
+    def get(self, request, reference, pk):
+        return evidence_response(request, reference=reference, pk=pk)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -28,4 +28,6 @@ urlpatterns = [
     path(f"{API}", api.AccompanimentAPI.as_view(), name="api_detail"),
     path(f"{API}actions/", api.AccompanimentActionAPI.as_view(), name="api_actions"),
     path(f"{API}missions/", api.MissionListAPI.as_view(), name="api_missions"),
+    path(f"{API}missions/<int:pk>/rapport/", api.MissionReportAPI.as_view(), name="api_mission_report"),
+    path(f"{API}plan/<int:pk>/preuve/", api.EvidenceAPI.as_view(), name="api_evidence"),
 ]

@@ -16,12 +16,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from acss.core.audit import AuditOrigin, audit_record
+from acss.core.audit import AuditOrigin
 from acss.core.errors import Refusal, refusal_on_form
 from acss.core.idempotency import IdempotencyConflictError, scoped_key
 from acss.incidents.selectors.declarations import declaration_get_visible
 
 from . import access, actions, services
+from .downloads import evidence_response, mission_report_response
 from .forms import (
     ActionPlanningForm,
     ActionProgressForm,
@@ -217,26 +218,7 @@ def accompaniment_close(request: HttpRequest, reference: str) -> HttpResponse:
 @require_GET
 def evidence_download(request: HttpRequest, reference: str, pk: int) -> FileResponse:
     """The evidence file of a plan action, always as a download (never shown in the browser)."""
-    declaration, action = plan_action_get_visible(user=request.user, reference=reference, pk=pk)
-    if not action.evidence_file:
-        raise Http404("no evidence file")
-    if access.is_staff(request.user):
-        audit_record(
-            actor=request.user,
-            action="accompaniment.evidence_downloaded",
-            obj=action,
-            origin=AuditOrigin.of(request),
-            data={"declaration": declaration.reference, "sha256": action.evidence_sha256},
-        )
-    response = FileResponse(
-        action.evidence_file.open("rb"),
-        as_attachment=True,
-        filename=action.evidence_name or "preuve",
-        content_type="application/octet-stream",
-    )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return evidence_response(request, reference=reference, pk=pk)
 
 
 @login_required
@@ -374,23 +356,4 @@ def mission_finish(request: HttpRequest, reference: str, pk: int) -> HttpRespons
 @require_GET
 def mission_report(request: HttpRequest, reference: str, pk: int) -> FileResponse:
     """The report of a finished mission, always as a download (never shown in the browser)."""
-    declaration, mission = expert_mission_get_visible(user=request.user, reference=reference, pk=pk)
-    if not mission.report_file:
-        raise Http404("no report")
-    if access.is_staff(request.user):
-        audit_record(
-            actor=request.user,
-            action="accompaniment.mission_report_downloaded",
-            obj=mission,
-            origin=AuditOrigin.of(request),
-            data={"declaration": declaration.reference, "sha256": mission.report_sha256},
-        )
-    response = FileResponse(
-        mission.report_file.open("rb"),
-        as_attachment=True,
-        filename=mission.report_name or "rapport",
-        content_type="application/octet-stream",
-    )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return mission_report_response(request, reference=reference, pk=pk)

@@ -53,7 +53,7 @@ from acss.incidents.selectors.declarations import (
 )
 from acss.incidents.selectors.record import declaration_record
 from acss.incidents.services import declarations as services
-from acss.incidents.uploads import max_upload_label
+from acss.incidents.uploads import file_download, max_upload_label
 from acss.incidents.views.cases import pop_kept_forms
 from acss.reflexes.selectors import orientation_for_structure, reflex_sheets_for_categories
 
@@ -529,12 +529,4 @@ def situation_new(request: HttpRequest, reference: str) -> HttpResponse:
 def attachment_download(request: HttpRequest, reference: str, pk: int) -> FileResponse:
     declaration, attachment = attachment_get_visible(user=request.user, reference=reference, pk=pk)
     access.record_downloaded(request, declaration, attachment)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type="application/octet-stream",
-    )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_download(attachment.file, filename=attachment.original_name)
