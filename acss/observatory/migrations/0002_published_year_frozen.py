@@ -3,33 +3,18 @@ trail); the model refuses both on any database."""
 
 from django.db import migrations
 
-FORWARD = """
-CREATE OR REPLACE FUNCTION observatory_publishedyear_frozen() RETURNS trigger AS $$
-BEGIN
-  RAISE EXCEPTION 'observatory_publishedyear is frozen: publish a new version instead';
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER observatory_publishedyear_no_change BEFORE UPDATE OR DELETE ON observatory_publishedyear
-  FOR EACH ROW EXECUTE FUNCTION observatory_publishedyear_frozen();
-"""
-
-BACKWARD = """
-DROP TRIGGER IF EXISTS observatory_publishedyear_no_change ON observatory_publishedyear;
-DROP FUNCTION IF EXISTS observatory_publishedyear_frozen();
-"""
-
-
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD)
+from acss.core.triggers import refuse_changes
 
 
 class Migration(migrations.Migration):
     dependencies = [("observatory", "0001_initial")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [
+        refuse_changes(
+            table="observatory_publishedyear",
+            function="observatory_publishedyear_frozen",
+            trigger="observatory_publishedyear_no_change",
+            message="observatory_publishedyear is frozen: publish a new version instead",
+            delete=True,
+        )
+    ]
