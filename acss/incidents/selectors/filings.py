@@ -115,7 +115,8 @@ def filing_rows(*, declaration: Declaration, now: datetime) -> list[FilingRow]:
 def late_filings(*, declaration_ids: list[int], now: datetime) -> dict[int, tuple[str, list[str]]]:
     """Declaration id → its reference and the stages past their deadline and not sent, for these declarations (a page of the cell's
     queue), in two queries whatever their number: the declarations with whether they name personal data, and the
-    sendings recorded."""
+    sendings recorded. ``declaration_ids`` are those of rows already read through the visibility filter (the
+    queue's page, ``queue.case_queue_base``), and the queue's provider answers only the cell."""
     categories = Declaration.data_categories.through
     declarations = Declaration.objects.filter(pk__in=declaration_ids).select_related("structure__departement")
     declarations = declarations.annotate(
